@@ -1,0 +1,3 @@
+module saelab
+
+go 1.26

@@ -1,0 +1,70 @@
+package optim
+
+import (
+	"math"
+	"testing"
+)
+
+func TestScheduleValues(t *testing.T) { // spec §1.8 worked example, steps = 5
+	cos := []float64{1, .92388, .70711, .38268, 0}
+	lin := []float64{1, .8, .6, .4, .2}
+	for s := 0; s < 5; s++ {
+		if got := CosineDecayLR(s, 5); math.Abs(got-cos[s]) > 5e-6 {
+			t.Errorf("cosine(%d,5) = %v, want %v", s, got, cos[s])
+		}
+		if got := LinearLR(s, 5); math.Abs(got-lin[s]) > 1e-12 {
+			t.Errorf("linear(%d,5) = %v, want %v", s, got, lin[s])
+		}
+		if got := LinearWarmupLR(s, 5); math.Abs(got-float64(s)/5) > 1e-12 {
+			t.Errorf("warmup(%d,5) = %v", s, got)
+		}
+	}
+	if CosineDecayLR(0, 1) != 1 {
+		t.Error("cosine with steps=1 must be 1")
+	}
+	if got := AnthropicLR(1250, 5000); got != 0.5 {
+		t.Errorf("anthropic(1250) = %v", got)
+	}
+	if got := AnthropicLR(2500, 5000); got != 1 {
+		t.Errorf("anthropic(2500) = %v", got)
+	}
+	if got := AnthropicLR(4999, 5000); math.Abs(got) > 1e-12 {
+		t.Errorf("anthropic(last) = %v", got)
+	}
+	if _, err := ParseSchedule("nope"); err == nil {
+		t.Error("unknown schedule accepted")
+	}
+	for _, n := range ScheduleNames() {
+		if _, err := ParseSchedule(n + "_lr"); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Two Adam steps by hand: θ=1, g=0.5 then g=−1, lr 0.1.
+func TestAdamTwoStepsByHand(t *testing.T) {
+	a := NewAdam(0.9, 0.999, 1e-8, 1)
+	th := []float64{1}
+	bc1, bc2 := a.Begin()
+	a.Update(0, 0, th, []float64{0.5}, 0.1, bc1, bc2)
+	// m=0.05, v=0.00025; m̂=0.5, v̂=0.25 → step 0.1·0.5/(0.5+1e-8)
+	want1 := 1 - 0.1*0.05/0.1/(math.Sqrt(0.00025)/math.Sqrt(0.001)+1e-8)
+	if math.Abs(th[0]-want1) > 1e-15 {
+		t.Fatalf("step 1: %v want %v", th[0], want1)
+	}
+	bc1, bc2 = a.Begin()
+	a.Update(0, 0, th, []float64{-1}, 0.1, bc1, bc2)
+	m := 0.9*0.05 + 0.1*(-1)
+	v := 0.999*0.00025 + 0.001*1
+	want2 := want1 - (0.1/(1-0.81))*m/(math.Sqrt(v)/math.Sqrt(1-0.999*0.999)+1e-8)
+	if math.Abs(th[0]-want2) > 1e-15 {
+		t.Fatalf("step 2: %v want %v", th[0], want2)
+	}
+	// A zero gradient still moves the parameter through its moments.
+	before := th[0]
+	bc1, bc2 = a.Begin()
+	a.Update(0, 0, th, []float64{0}, 0.1, bc1, bc2)
+	if th[0] == before {
+		t.Error("zero gradient must still move the parameter")
+	}
+}

@@ -1,0 +1,32 @@
+package sae
+
+// Record is one entry of the data log (spec §2.7), taken every LogFreq steps and at the last
+// step on a separate HiddenSampleSize batch, with the parameters after the update.
+// Shapes: B' = HiddenSampleSize, I = NInst, D = DIn, S = DSAE; all row-major.
+type Record struct {
+	Step       int
+	FracActive []float64 // [I][S] on the B'-sample batch
+	Loss       []float64 // [B'][I] per-sample total loss
+	H          []float64 // [B'][I][D] inputs
+	HR         []float64 // [B'][I][D] reconstructions
+	// Params holds a copy of every trainable parameter by its reference name
+	// ("W_enc", "_W_dec", "b_enc", "b_dec", and the architecture's own such as "W_gate", "log_theta").
+	Params map[string][]float64
+	// Terms holds each loss term per sample, [B'][I], by its reference name
+	// ("L_reconstruction", "L_sparsity", and "L_aux" where the architecture has one).
+	Terms map[string][]float64
+}
+
+// DataLog is what Train returns: the records in step order plus what a reader needs to interpret them.
+type DataLog struct {
+	NInst, DIn, DSAE, SampleSize int
+	Records                      []Record
+	// Resamples lists the steps at which resampling ran, and how many latents it reset at each.
+	Resamples []ResampleEvent
+}
+
+// ResampleEvent records one call of the resampler.
+type ResampleEvent struct {
+	Step int
+	Dead int // latents reset, summed over instances
+}

@@ -1,0 +1,148 @@
+package toymodel
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"saelab/internal/par"
+	"saelab/optim"
+	"saelab/rng"
+)
+
+// TrainConfig holds optimize's arguments (spec §1.7).
+type TrainConfig struct {
+	BatchSize int     `yaml:"batch_size"`
+	Steps     int     `yaml:"steps"`
+	LogFreq   int     `yaml:"log_freq"`
+	LR        float64 `yaml:"lr"`
+	Schedule  string  `yaml:"lr_schedule"`
+	Beta1     float64 `yaml:"adam_beta1"`
+	Beta2     float64 `yaml:"adam_beta2"`
+	Eps       float64 `yaml:"adam_eps"`
+}
+
+// DefaultTrainConfig is the reference's optimize defaults.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{BatchSize: 1024, Steps: 5000, LogFreq: 50, LR: 1e-3, Schedule: "constant", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// Validate reports the first field out of range.
+func (c TrainConfig) Validate() error {
+	switch {
+	case c.BatchSize < 1 || c.BatchSize > 1<<22:
+		return fmt.Errorf("batch_size = %d: must be in [1, 4194304]", c.BatchSize)
+	case c.Steps < 1:
+		return fmt.Errorf("steps = %d: must be ≥ 1", c.Steps)
+	case c.LogFreq < 1:
+		return fmt.Errorf("log_freq = %d: must be ≥ 1", c.LogFreq)
+	case !(c.LR > 0) || c.LR > 10:
+		return fmt.Errorf("lr = %v: must be in (0, 10]", c.LR)
+	case !(c.Beta1 >= 0 && c.Beta1 < 1):
+		return fmt.Errorf("adam_beta1 = %v: must be in [0, 1)", c.Beta1)
+	case !(c.Beta2 >= 0 && c.Beta2 < 1):
+		return fmt.Errorf("adam_beta2 = %v: must be in [0, 1)", c.Beta2)
+	case !(c.Eps > 0):
+		return fmt.Errorf("adam_eps = %v: must be > 0", c.Eps)
+	}
+	if _, err := optim.ParseSchedule(c.Schedule); err != nil {
+		return err
+	}
+	if c.Schedule == "anthropic" || c.Schedule == "anthropic_lr" {
+		if c.Steps <= 2501 {
+			return fmt.Errorf("steps = %d: lr_schedule anthropic needs steps > 2501", c.Steps)
+		}
+	}
+	return nil
+}
+
+// LogEntry is one logged step of toy-model training: loss/I and the lr (spec §1.7 step 7).
+type LogEntry struct {
+	Step     int
+	Loss, LR float64
+}
+
+// Progress is what a progress callback sees: the slowest instance's step count and the
+// latest logged loss/I.
+type Progress struct {
+	Step, Steps int
+	Loss, LR    float64
+}
+
+// Train runs optimize (spec §1.7) in place on m and returns the log (every LogFreq steps and
+// the last). Instances share nothing but the step counter and lr, so each one runs its whole
+// training on one worker; results are bit-identical whatever GOMAXPROCS is.
+func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]LogEntry, error) {
+	if err := tc.Validate(); err != nil {
+		return nil, err
+	}
+	sched, _ := optim.ParseSchedule(tc.Schedule)
+	I, H, F := m.Cfg.NInst, m.Cfg.DHidden, m.Cfg.NFeatures
+	logSteps := LogSteps(tc.Steps, tc.LogFreq)
+	losses := make([]float64, len(logSteps)*I) // [log][I]
+	adam := optim.NewAdam(tc.Beta1, tc.Beta2, tc.Eps, I*H*F, I*F)
+	bc1 := make([]float64, tc.Steps)
+	bc2 := make([]float64, tc.Steps)
+	for s := range bc1 { // one shared step counter, as in torch
+		bc1[s], bc2[s] = adam.Begin()
+	}
+	var done atomic.Int64
+	run := func(i int) {
+		s := rng.New(seed, rng.PurposeToyBatch, uint64(i))
+		var ib InstBatch
+		sc := m.NewScratch()
+		gW, gB := make([]float64, H*F), make([]float64, F)
+		wlo, blo := i*H*F, i*F
+		li := 0
+		for step := 0; step < tc.Steps; step++ {
+			lr := tc.LR * sched(step, tc.Steps)
+			clear(gW)
+			clear(gB)
+			m.GenerateInstance(i, tc.BatchSize, s, &ib)
+			L := m.LossGradInstance(i, &ib, tc.BatchSize, gW, gB, sc)
+			adam.Update(0, wlo, m.W[wlo:wlo+H*F], gW, lr, bc1[step], bc2[step])
+			adam.Update(1, blo, m.BFinal[blo:blo+F], gB, lr, bc1[step], bc2[step])
+			if li < len(logSteps) && logSteps[li] == step {
+				losses[li*I+i] = L
+				li++
+			}
+			done.Add(1)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if progress != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					st := int(done.Load()) / I
+					progress(Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)})
+				}
+			}
+		}()
+	}
+	par.ForEach(I, run)
+	close(stop)
+	wg.Wait()
+	log := make([]LogEntry, len(logSteps))
+	for k, st := range logSteps {
+		var L float64
+		for i := 0; i < I; i++ {
+			L += losses[k*I+i]
+		}
+		log[k] = LogEntry{Step: st, Loss: L / float64(I), LR: tc.LR * sched(st, tc.Steps)}
+	}
+	if progress != nil {
+		last := log[len(log)-1]
+		progress(Progress{Step: tc.Steps, Steps: tc.Steps, Loss: last.Loss, LR: last.LR})
+	}
+	return log, nil
+}
