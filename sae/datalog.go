@@ -23,6 +23,8 @@ type DataLog struct {
 	Records                      []Record
 	// Resamples lists the steps at which resampling ran, and how many latents it reset at each.
 	Resamples []ResampleEvent
+	// Scalars holds the training-batch values at each logged step (for metrics.jsonl).
+	Scalars []Scalars
 }
 
 // ResampleEvent records one call of the resampler.

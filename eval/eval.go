@@ -1,0 +1,113 @@
+// Package eval measures a trained SAE against its toy model's ground truth: the numbers of
+// summary.json and the report's tables (spec §6), on fresh evaluation batches.
+package eval
+
+import (
+	"math"
+
+	"saelab/metrics"
+	"saelab/rng"
+	"saelab/sae"
+	"saelab/toymodel"
+)
+
+// Batch sizes of the evaluation: losses, L0 and recovery on 4096 samples, dead latents on 16384.
+const (
+	LossSamples = 4096
+	DeadSamples = 16384
+)
+
+// Instance is one SAE instance's evaluation.
+type Instance struct {
+	Index                                      int
+	Loss, LReconstruction, LSparsity, LAux, L0 float64
+	DeadLatents                                int
+	ExplainedVariance, L2Ratio, RelBias, Slope float64
+	Recovery                                   metrics.Recovery
+}
+
+// Result is the evaluation of every instance.
+type Result struct {
+	Instances     []Instance
+	Monosemantic  int     // instances with all features recovered by distinct alive latents
+	GeometricMono int     // instances passing the 72°-gap proxy (d_in = 2 only)
+	MeanMMCS      float64 // mean over instances
+}
+
+// SAE evaluates s on fresh batches drawn from seed's evaluation streams.
+func SAE(s *sae.SAE, seed uint64) (Result, error) {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	F := s.Model.Cfg.NFeatures
+	x, h := s.GenerateWithFeatures(LossSamples, toymodel.Streams(seed, rng.PurposeEval, I))
+	out := s.Forward(h, LossSamples)
+	_, hd := s.GenerateWithFeatures(DeadSamples, toymodel.Streams(seed, rng.PurposeEval+100, I))
+	outDead := s.Forward(hd, DeadSamples)
+	alive := metrics.Alive(outDead.Acts, DeadSamples, I, S)
+	dead := metrics.DeadLatents(outDead.Acts, DeadSamples, I, S)
+	l0 := metrics.L0(out.Acts, LossSamples, I, S)
+	ev := metrics.ExplainedVariance(h, out.HRec, LossSamples, I, D)
+	l2 := metrics.L2Ratio(h, out.HRec, LossSamples, I, D)
+	rb := metrics.RelativeReconstructionBias(h, out.HRec, LossSamples, I, D)
+	wn := s.WDecNormalized()
+	trueDirs := s.Model.W[:D*F] // [D][F]: column f is feature f's direction
+	res := Result{Instances: make([]Instance, I)}
+	for i := 0; i < I; i++ {
+		in := Instance{Index: i, L0: l0[i], DeadLatents: dead[i], ExplainedVariance: ev[i], L2Ratio: l2[i], RelBias: rb[i]}
+		for b := 0; b < LossSamples; b++ {
+			in.Loss += out.Loss[b*I+i] / LossSamples
+			in.LReconstruction += out.LReconstruction[b*I+i] / LossSamples
+			in.LSparsity += out.LSparsity[b*I+i] / LossSamples
+			if la, ok := out.Terms["L_aux"]; ok {
+				in.LAux += la[b*I+i] / LossSamples
+			}
+		}
+		rec, err := metrics.Recover(trueDirs, D, F, wn[i*S*D:(i+1)*S*D], S, alive[i*S:(i+1)*S], metrics.DefaultRecoveryThreshold)
+		if err != nil {
+			return Result{}, err
+		}
+		in.Recovery = rec
+		in.Slope = featureSlope(x, out.Acts, trueDirs, rec.Matched, LossSamples, I, i, D, F, S)
+		res.Instances[i] = in
+		if rec.Monosemantic {
+			res.Monosemantic++
+		}
+		if rec.GeometricMonosemantic {
+			res.GeometricMono++
+		}
+		res.MeanMMCS += rec.MMCS / float64(I)
+	}
+	return res, nil
+}
+
+// featureSlope is the mean over recovered-or-not matched features of the Figure-15 slope
+// (spec §6.5): act_j/‖W[:,f]‖ against x_f over samples with x_f > 1e-4, through the origin.
+func featureSlope(x, acts, W []float64, matched []int, B, I, i, D, F, S int) float64 {
+	var sum float64
+	n := 0
+	for f := 0; f < F; f++ {
+		j := matched[f]
+		if j < 0 {
+			continue
+		}
+		var wn float64
+		for d := 0; d < D; d++ {
+			wn += W[d*F+f] * W[d*F+f]
+		}
+		wn = math.Sqrt(wn)
+		var xs, ys []float64
+		for b := 0; b < B; b++ {
+			if xv := x[(b*I+i)*F+f]; xv > 1e-4 {
+				xs = append(xs, xv)
+				ys = append(ys, acts[(b*I+i)*S+j]/wn)
+			}
+		}
+		if len(xs) > 0 {
+			sum += metrics.ShrinkageSlope(xs, ys)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}

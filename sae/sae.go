@@ -1,0 +1,130 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+
+	"saelab/rng"
+	"saelab/toymodel"
+)
+
+// SAE is a multi-instance toy SAE. Shapes (I = NInst, D = DIn, S = DSAE), row-major:
+//
+//	WEnc [I][D][S]  encoder; column j is latent j's encoder direction
+//	WDec [I][S][D]  the reference's _W_dec; nil when tied (then W_dec = W_encᵀ)
+//	BEnc [I][S]
+//	BDec [I][D]
+//
+// Model is the frozen data source: a copy of the caller's toy model with every instance set
+// to instance 0's weights (spec §2.4). It is never in the optimizer and never changes.
+type SAE struct {
+	Cfg   Config
+	Model *toymodel.Model
+	WEnc  []float64
+	WDec  []float64
+	BEnc  []float64
+	BDec  []float64
+}
+
+// Param is one trainable tensor: its reference name, data and shape (leading axis I).
+type Param struct {
+	Name  string
+	Data  []float64
+	Shape []int
+}
+
+// New builds an SAE over a copy of model (spec §2.2, §2.4). W_enc and _W_dec are
+// kaiming-uniform with bound sqrt(6/fan_in), fan_in = D·S by PyTorch's 3-D fan rule.
+func New(cfg Config, model *toymodel.Model, seed uint64) (*SAE, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.NInst != model.Cfg.NInst {
+		return nil, fmt.Errorf("n_inst = %d: must equal the toy model's n_inst = %d", cfg.NInst, model.Cfg.NInst)
+	}
+	if cfg.DIn != model.Cfg.DHidden {
+		return nil, fmt.Errorf("d_in = %d: must equal the toy model's d_hidden = %d", cfg.DIn, model.Cfg.DHidden)
+	}
+	I, D, S := cfg.NInst, cfg.DIn, cfg.DSAE
+	src := model.Clone()
+	H, F := model.Cfg.DHidden, model.Cfg.NFeatures
+	for i := 1; i < I; i++ {
+		copy(src.W[i*H*F:(i+1)*H*F], src.W[:H*F])
+		copy(src.BFinal[i*F:(i+1)*F], src.BFinal[:F])
+	}
+	s := &SAE{Cfg: cfg, Model: src, BEnc: make([]float64, I*S), BDec: make([]float64, I*D)}
+	r := rng.New(seed, rng.PurposeSAEInit)
+	bound := KaimingBound(D, S)
+	s.WEnc = uniform(r, I*D*S, bound)
+	if !cfg.TiedWeights {
+		s.WDec = uniform(r, I*S*D, bound)
+	}
+	return s, nil
+}
+
+// KaimingBound is PyTorch's kaiming_uniform_ bound for a (I, d1, d2) tensor: sqrt(6/(d1·d2)).
+func KaimingBound(d1, d2 int) float64 { return math.Sqrt(6 / float64(d1*d2)) }
+
+func uniform(r *rng.Stream, n int, bound float64) []float64 {
+	out := make([]float64, n)
+	for k := range out {
+		out[k] = r.Uniform(-bound, bound)
+	}
+	return out
+}
+
+// Params lists the trainable parameters in the reference's named_parameters order.
+func (s *SAE) Params() []Param {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	ps := []Param{{"W_enc", s.WEnc, []int{I, D, S}}}
+	if s.WDec != nil {
+		ps = append(ps, Param{"_W_dec", s.WDec, []int{I, S, D}})
+	}
+	return append(ps, Param{"b_enc", s.BEnc, []int{I, S}}, Param{"b_dec", s.BDec, []int{I, D}})
+}
+
+// DecoderRows returns instance i's W_dec [S][D]: _W_dec, or W_encᵀ when tied.
+func (s *SAE) DecoderRows(i int) []float64 {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	if s.WDec != nil {
+		return append([]float64(nil), s.WDec[i*S*D:(i+1)*S*D]...)
+	}
+	out := make([]float64, S*D)
+	enc := s.WEnc[i*D*S : (i+1)*D*S]
+	for d := 0; d < D; d++ {
+		for j := 0; j < S; j++ {
+			out[j*D+d] = enc[d*S+j]
+		}
+	}
+	return out
+}
+
+// WDecNormalized returns W_dec[i,j,:] / (‖W_dec[i,j,:]‖ + eps) for all instances, [I][S][D].
+func (s *SAE) WDecNormalized() []float64 {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	out := make([]float64, 0, I*S*D)
+	for i := 0; i < I; i++ {
+		rows := s.DecoderRows(i)
+		normalizeRows(rows, rows, nil, S, D, s.Cfg.WeightNormalizeEps)
+		out = append(out, rows...)
+	}
+	return out
+}
+
+// normalizeRows writes dst[j] = src[j]/(‖src[j]‖+eps) for S rows of length D, and the norms.
+func normalizeRows(dst, src, norms []float64, S, D int, eps float64) {
+	for j := 0; j < S; j++ {
+		var n float64
+		for _, v := range src[j*D : (j+1)*D] {
+			n += v * v
+		}
+		n = math.Sqrt(n)
+		if norms != nil {
+			norms[j] = n
+		}
+		inv := 1 / (n + eps)
+		for d := 0; d < D; d++ {
+			dst[j*D+d] = src[j*D+d] * inv
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package sae
+
+import (
+	"saelab/rng"
+	"saelab/toymodel"
+)
+
+// hiddenBatch is one instance's batch of SAE inputs h = W[0]·x (spec §2.4). Samples whose
+// features are all zero have h = 0 exactly; they are only counted, since they share one
+// forward and one gradient contribution.
+//
+//	H [len(Sample)][D]
+type hiddenBatch struct {
+	x      toymodel.InstBatch
+	Sample []int32
+	H      []float64
+	NZero  int
+}
+
+// drawHidden fills hb with instance i's part of a fresh batch of B inputs.
+func (s *SAE) drawHidden(i, B int, r *rng.Stream, hb *hiddenBatch) {
+	m := s.Model
+	D, F := m.Cfg.DHidden, m.Cfg.NFeatures
+	m.GenerateInstance(i, B, r, &hb.x)
+	ib := &hb.x
+	n := len(ib.Sample)
+	hb.Sample = ib.Sample
+	hb.NZero = B - n
+	if cap(hb.H) < n*D {
+		hb.H = make([]float64, n*D, 2*n*D)
+	}
+	hb.H = hb.H[:n*D]
+	W0 := m.W[:D*F]
+	for k := 0; k < n; k++ {
+		h := hb.H[k*D : (k+1)*D]
+		clear(h)
+		for e := ib.Start[k]; e < ib.Start[k+1]; e++ {
+			f, v := int(ib.Feat[e]), ib.Val[e]
+			for d := 0; d < D; d++ {
+				h[d] += W0[d*F+f] * v
+			}
+		}
+	}
+}
+
+// denseHidden writes instance i's part of hb into h [B][I][D].
+func (hb *hiddenBatch) denseInto(h []float64, i, I, D int) {
+	for k, b := range hb.Sample {
+		copy(h[(int(b)*I+i)*D:(int(b)*I+i+1)*D], hb.H[k*D:(k+1)*D])
+	}
+}
+
+// GenerateHidden returns a dense batch h [B][I][D] drawn from the SAE's frozen toy model,
+// instance i from streams[i] (e.g. for evaluation).
+func (s *SAE) GenerateHidden(B int, streams []*rng.Stream) []float64 {
+	I, D := s.Cfg.NInst, s.Cfg.DIn
+	h := make([]float64, B*I*D)
+	var hb hiddenBatch
+	for i := 0; i < I; i++ {
+		s.drawHidden(i, B, streams[i], &hb)
+		hb.denseInto(h, i, I, D)
+	}
+	return h
+}
+
+// GenerateWithFeatures returns a dense batch of features x [B][I][F] and the matching SAE
+// inputs h [B][I][D], instance i from streams[i]; used where the ground truth is needed.
+func (s *SAE) GenerateWithFeatures(B int, streams []*rng.Stream) (x, h []float64) {
+	I := s.Cfg.NInst
+	bt := toymodel.NewBatch(B, I, s.Model.Cfg.NFeatures)
+	s.Model.Generate(B, streams, bt)
+	x = bt.Dense()
+	return x, s.Model.Hidden(x, B)
+}

@@ -1,0 +1,226 @@
+package sae
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"saelab/internal/par"
+	"saelab/optim"
+	"saelab/rng"
+	"saelab/toymodel"
+)
+
+// Progress is what a progress callback sees while training: the slowest instance's step
+// and the latest training-batch values, summed over instances as the reference's postfix.
+type Progress struct {
+	Step, Steps     int
+	LR, Loss        float64
+	FracActive      float64 // mean over instances and latents
+	LReconstruction float64
+	LSparsity       float64
+}
+
+// Scalars are the training-batch values at one logged step (sum over instances of the batch
+// mean, as the reference's progress postfix; FracActive is the mean over instances and latents).
+type Scalars struct {
+	Step                                             int
+	LR, Loss, LReconstruction, LSparsity, FracActive float64
+}
+
+// Train runs optimize (spec §2.7) in place and returns the data log. Each instance trains on
+// its own worker with its own streams, so the result does not depend on GOMAXPROCS. Per step,
+// in the reference's order: resample check, lr, fresh batch, forward/backward and Adam,
+// decoder renormalisation when untied, frac_active, then the log record.
+func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLog, error) {
+	if err := tc.Validate(); err != nil {
+		return DataLog{}, err
+	}
+	sched, _ := optim.ParseSchedule(tc.Schedule)
+	I, S := s.Cfg.NInst, s.Cfg.DSAE
+	params := s.Params()
+	sizes := make([]int, len(params))
+	for k, p := range params {
+		sizes[k] = len(p.Data)
+	}
+	adam := optim.NewAdam(tc.Beta1, tc.Beta2, tc.Eps, sizes...)
+	bc1, bc2 := make([]float64, tc.Steps), make([]float64, tc.Steps)
+	for st := range bc1 {
+		bc1[st], bc2[st] = adam.Begin()
+	}
+	logSteps := toymodel.LogSteps(tc.Steps, tc.LogFreq)
+	log := s.newLog(logSteps, tc.HiddenSampleSize)
+	var resampleSteps []int
+	if tc.Resample != "none" {
+		for st := tc.ResampleFreq - 1; st < tc.Steps; st += tc.ResampleFreq {
+			resampleSteps = append(resampleSteps, st)
+		}
+	}
+	resampled := make([]int, len(resampleSteps)*I)
+	nT := len(s.TermNames())
+	scal := make([]float64, len(logSteps)*I*(nT+1)) // [log][I][loss, terms...] training-batch means
+	fracMean := make([]float64, len(logSteps)*I)
+	latest := make([]atomic.Uint64, I) // float bits of each instance's latest training loss
+	var done atomic.Int64
+
+	run := func(i int) {
+		rb := rng.New(seed, rng.PurposeSAEBatch, uint64(i))
+		rl := rng.New(seed, rng.PurposeSAELogBatch, uint64(i))
+		rr := rng.New(seed, rng.PurposeResample, uint64(i))
+		w := s.newWork()
+		var hb, hr hiddenBatch
+		counts := make([]int, S)
+		lastFired := make([]int, S)
+		for j := range lastFired {
+			lastFired[j] = -1
+		}
+		dead := make([]bool, S)
+		li, ri := 0, 0
+		invB := 1 / float64(tc.BatchSize)
+		for step := 0; step < tc.Steps; step++ {
+			if ri < len(resampleSteps) && resampleSteps[ri] == step {
+				// Dead: silent on every training batch of the last ≤ window steps (spec §2.8).
+				from := max(0, step-tc.ResampleWindow)
+				for j := range dead {
+					dead[j] = step > 0 && lastFired[j] < from
+				}
+				if nd := count(dead); nd > 0 {
+					if tc.Resample == "simple" {
+						resampled[ri*I+i] = s.resampleSimpleInstance(i, dead, tc.ResampleScale, rr)
+					} else if hs := s.pickAdvanced(i, tc.BatchSize, nd, rr, &hr, w); hs != nil {
+						resampled[ri*I+i] = s.resampleAdvancedInstance(i, dead, hs, tc.ResampleScale)
+					}
+				}
+				ri++
+			}
+			lr := tc.LR * sched(step, tc.Steps)
+			s.drawHidden(i, tc.BatchSize, rb, &hb)
+			s.prepare(i, w)
+			sums := s.lossGradBatch(i, &hb, tc.BatchSize, w, counts)
+			for k, p := range params {
+				per := len(p.Data) / I
+				adam.Update(k, i*per, p.Data[i*per:(i+1)*per], w.g[k], lr, bc1[step], bc2[step])
+			}
+			s.afterStep(i, w)
+			var fsum float64
+			for j, c := range counts {
+				if c > 0 {
+					lastFired[j] = step
+				}
+				fsum += float64(c) * invB
+			}
+			latest[i].Store(math.Float64bits(sums[0] * invB))
+			if li < len(logSteps) && logSteps[li] == step {
+				for k := 0; k <= nT; k++ {
+					scal[(li*I+i)*(nT+1)+k] = sums[k] * invB
+				}
+				fracMean[li*I+i] = fsum / float64(S)
+				s.logInstance(&log.Records[li], i, step, tc.HiddenSampleSize, rl, &hr, w)
+				li++
+			}
+			done.Add(1)
+		}
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if progress != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					st := int(done.Load()) / I
+					var L float64
+					for i := range latest {
+						L += math.Float64frombits(latest[i].Load())
+					}
+					progress(Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps), Loss: L})
+				}
+			}
+		}()
+	}
+	par.ForEach(I, run)
+	close(stop)
+	wg.Wait()
+
+	for r, st := range resampleSteps {
+		n := 0
+		for i := 0; i < I; i++ {
+			n += resampled[r*I+i]
+		}
+		log.Resamples = append(log.Resamples, ResampleEvent{Step: st, Dead: n})
+	}
+	for li, st := range logSteps {
+		sc := Scalars{Step: st, LR: tc.LR * sched(st, tc.Steps)}
+		for i := 0; i < I; i++ {
+			base := (li*I + i) * (nT + 1)
+			sc.Loss += scal[base]
+			sc.LReconstruction += scal[base+1]
+			sc.LSparsity += scal[base+2]
+			sc.FracActive += fracMean[li*I+i] / float64(I)
+		}
+		log.Scalars = append(log.Scalars, sc)
+	}
+	if progress != nil {
+		last := log.Scalars[len(log.Scalars)-1]
+		progress(Progress{Step: tc.Steps, Steps: tc.Steps, LR: last.LR, Loss: last.Loss, FracActive: last.FracActive,
+			LReconstruction: last.LReconstruction, LSparsity: last.LSparsity})
+	}
+	return log, nil
+}
+
+// newLog allocates every record so that instances can fill their own parts concurrently.
+func (s *SAE) newLog(steps []int, n int) DataLog {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	log := DataLog{NInst: I, DIn: D, DSAE: S, SampleSize: n, Records: make([]Record, len(steps))}
+	for r, st := range steps {
+		rec := Record{Step: st, FracActive: make([]float64, I*S), Loss: make([]float64, n*I),
+			H: make([]float64, n*I*D), HR: make([]float64, n*I*D), Params: map[string][]float64{}, Terms: map[string][]float64{}}
+		for _, p := range s.Params() {
+			rec.Params[p.Name] = make([]float64, len(p.Data))
+		}
+		for _, t := range s.TermNames() {
+			rec.Terms[t] = make([]float64, n*I)
+		}
+		log.Records[r] = rec
+	}
+	return log
+}
+
+// logInstance fills instance i's part of a record: a forward pass on a separate batch of n
+// samples with the post-update parameters (spec §2.7 step 7).
+func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hiddenBatch, w *work) {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	s.drawHidden(i, n, r, hb)
+	hb.denseInto(rec.H, i, I, D) // zero samples stay 0 in the freshly allocated record
+	s.prepare(i, w)
+	names := s.TermNames()
+	for b := 0; b < n; b++ {
+		h := rec.H[(b*I+i)*D : (b*I+i+1)*D]
+		t := s.sample(i, h, 0, w, false)
+		rec.Loss[b*I+i] = s.lossOf(t)
+		for k, name := range names {
+			rec.Terms[name][b*I+i] = t[k]
+		}
+		copy(rec.HR[(b*I+i)*D:(b*I+i+1)*D], w.hrec)
+		for j, a := range w.acts {
+			if math.Abs(a) > 1e-8 {
+				rec.FracActive[i*S+j]++
+			}
+		}
+	}
+	for j := 0; j < S; j++ {
+		rec.FracActive[i*S+j] /= float64(n)
+	}
+	for _, p := range s.Params() {
+		per := len(p.Data) / I
+		copy(rec.Params[p.Name][i*per:(i+1)*per], p.Data[i*per:(i+1)*per])
+	}
+}
