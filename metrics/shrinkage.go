@@ -1,0 +1,79 @@
+package metrics
+
+import "math"
+
+// L2Ratio returns [I] for h, hr [B][I][D]: the mean over samples with
+// nonzero h of the norm ratio (spec §6.5; SAELens calls it "shrinkage"),
+//
+//	l2_ratio[i] = mean_{b : h[b,i] ≠ 0} ‖hr[b,i]‖ / ‖h[b,i]‖
+//
+// A value below 1 means the SAE shrinks its reconstructions. NaN for an
+// instance with no nonzero h; nil if the shapes are inconsistent.
+func L2Ratio(h, hr []float64, B, I, D int) []float64 {
+	if CheckPair(h, hr, B, I, D) != nil {
+		return nil
+	}
+	sum := make([]float64, I)
+	n := make([]int, I)
+	for b := range B {
+		for i := range I {
+			off := (b*I + i) * D
+			nh := norm(h[off : off+D])
+			if nh == 0 {
+				continue
+			}
+			sum[i] += norm(hr[off:off+D]) / nh
+			n[i]++
+		}
+	}
+	return meanOrNaN(sum, n)
+}
+
+// RelativeReconstructionBias returns [I] for h, hr [B][I][D] (Gated SAE
+// paper, eq. 10; spec §6.5):
+//
+//	γ[i] = mean_b ‖hr[b,i]‖² / mean_b ⟨h[b,i], hr[b,i]⟩
+//
+// γ = 1 means unbiased; γ < 1 means shrinkage. It is the ratio of two batch
+// means (not a mean of ratios), so all-zero samples contribute nothing
+// rather than 0/0. NaN when both means are 0, ±Inf when only the
+// denominator is; nil if the shapes are inconsistent.
+func RelativeReconstructionBias(h, hr []float64, B, I, D int) []float64 {
+	if CheckPair(h, hr, B, I, D) != nil {
+		return nil
+	}
+	num := make([]float64, I)
+	den := make([]float64, I)
+	for b := range B {
+		for i := range I {
+			off := (b*I + i) * D
+			r := hr[off : off+D]
+			num[i] += dot(r, r)
+			den[i] += dot(h[off:off+D], r)
+		}
+	}
+	out := make([]float64, I)
+	for i := range out {
+		out[i] = num[i] / den[i] // the 1/B factors cancel
+	}
+	return out
+}
+
+// ShrinkageSlope returns the least-squares slope through the origin of y
+// against x (the per-feature Figure-15 quantity of spec §6.5):
+//
+//	slope = Σ x·y / Σ x²
+//
+// The caller chooses the pairs: for feature f, x = x_f over samples with
+// x_f > 1e-4 and y = act_j/‖W[:,f]‖ for the matched latent j. A slope below
+// 1 means shrinkage. It returns NaN if len(x) != len(y) or Σ x² = 0.
+func ShrinkageSlope(x, y []float64) float64 {
+	if len(x) != len(y) {
+		return math.NaN()
+	}
+	xx := dot(x, x)
+	if xx == 0 {
+		return math.NaN()
+	}
+	return dot(x, y) / xx
+}
