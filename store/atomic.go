@@ -1,0 +1,103 @@
+// Package store holds saelab's on-disk formats: atomic writes, safetensors files, the compact
+// data log, summary.json, metrics.jsonl and the run-directory layout.
+//
+// Every error names the file and, where there is one, the field it is about. Nothing in this
+// package panics on a bad file.
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+)
+
+// WriteFileAtomic writes data to path so that a reader sees either the old file or the complete
+// new one, never a partial write: it writes a temporary file in the same directory, fsyncs and
+// closes it, sets its mode to perm (as given, not masked by the umask), renames it over path and
+// fsyncs the directory. On any error the temporary file is removed and path is left untouched.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic is WriteFileAtomic with the content produced by write, which gets a buffered
+// writer onto the temporary file. The file gets mode 0644. If write returns an error, nothing is
+// renamed, the temporary file is removed and the error is returned wrapped with the path.
+func WriteAtomic(path string, write func(io.Writer) error) error {
+	return writeAtomic(path, 0o644, write)
+}
+
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	if write == nil {
+		return fmt.Errorf("store: write %s: nil write function", path)
+	}
+	dir, base := filepath.Split(path)
+	if base == "" {
+		return fmt.Errorf("store: write %s: path names a directory", path)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("store: write %s: create temporary file: %w", path, err)
+	}
+	tmp := f.Name()
+	committed := false
+	defer func() {
+		// Also runs if write panics: never leave a temporary file behind.
+		if !committed {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("store: write %s: set mode %v: %w", path, perm, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("store: write %s: fsync: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: write %s: close: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("store: write %s: rename temporary file: %w", path, err)
+	}
+	committed = true
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("store: write %s: fsync directory %s: %w", path, dir, err)
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so that a rename in it is durable. Filesystems that cannot fsync a
+// directory (EINVAL) and Windows are tolerated: the rename has happened either way.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The run-directory layout: <base>/runs/<YYYYMMDD-HHMMSS>-<name>/ holding these files.
+const (
+	RunsDir     = "runs"
+	ConfigFile  = "config.yaml"
+	ModelFile   = "model.safetensors"
+	MetricsFile = "metrics.jsonl"
+	SummaryFile = "summary.json"
+	ReportFile  = "report.html"
+
+	// RunTimeFormat is the time layout of a run directory's prefix.
+	RunTimeFormat = "20060102-150405"
+	// MaxRunNameLen bounds a run name.
+	MaxRunNameLen = 100
+	// maxRunDirSuffix bounds the -2, -3, ... suffixes NewRunDir tries.
+	maxRunDirSuffix = 1000
+)
+
+// SAEFile is the SAE weights file of run: sae-<run>.safetensors. run should satisfy
+// ValidateRunName.
+func SAEFile(run string) string { return "sae-" + run + ".safetensors" }
+
+// DataLogFile is the data-log file of run: datalog-<run>.safetensors. run should satisfy
+// ValidateRunName.
+func DataLogFile(run string) string { return "datalog-" + run + ".safetensors" }
+
+// ValidateRunName accepts 1 to MaxRunNameLen characters from [a-z0-9_-].
+func ValidateRunName(name string) error {
+	if name == "" {
+		return errors.New("store: run name is empty")
+	}
+	if len(name) > MaxRunNameLen {
+		return fmt.Errorf("store: run name %q is longer than %d characters", name, MaxRunNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return fmt.Errorf("store: run name %q: character %q at %d is not one of [a-z0-9_-]", name, rune(c), i)
+		}
+	}
+	return nil
+}
+
+// NewRunDir creates and returns <base>/runs/<now as YYYYMMDD-HHMMSS>-<name>, creating
+// <base>/runs if needed. now is formatted as given (pass now.UTC() for UTC names). If the
+// directory exists, it tries -2, -3, ... appended; creation is atomic, so two concurrent callers
+// never get the same directory.
+func NewRunDir(base, name string, now time.Time) (string, error) {
+	if err := ValidateRunName(name); err != nil {
+		return "", err
+	}
+	parent := filepath.Join(base, RunsDir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("store: create %s: %w", parent, err)
+	}
+	stem := filepath.Join(parent, now.Format(RunTimeFormat)+"-"+name)
+	for k := 1; k <= maxRunDirSuffix; k++ {
+		dir := stem
+		if k > 1 {
+			dir = fmt.Sprintf("%s-%d", stem, k)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("store: create %s: %w", dir, err)
+		}
+	}
+	return "", fmt.Errorf("store: create %s: %d directories with this name exist already", stem, maxRunDirSuffix)
+}

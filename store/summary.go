@@ -1,0 +1,215 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+)
+
+// Run kinds in summary.json.
+const (
+	KindToyModel = "toymodel"
+	KindSAE      = "sae"
+)
+
+// Summary is summary.json: one entry per run of an experiment.
+type Summary struct {
+	Version string       `json:"version"`
+	Seed    uint64       `json:"seed"`
+	Runs    []RunSummary `json:"runs"`
+}
+
+// RunSummary is one run. A toymodel run has exactly name, kind, steps, wall_seconds and
+// final_loss; an sae run has name, kind, arch, resample, steps, wall_seconds,
+// monosemantic_instances, mean_mmcs and instances (≥ 1). WriteSummary and ReadSummary enforce
+// this.
+type RunSummary struct {
+	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
+	Arch        string  `json:"arch,omitempty"`
+	Resample    string  `json:"resample,omitempty"`
+	Steps       int     `json:"steps"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// FinalLoss is for toymodel runs only.
+	FinalLoss *float64 `json:"final_loss,omitempty"`
+	// MonosemanticInstances, MeanMMCS and Instances are for sae runs only.
+	MonosemanticInstances *int              `json:"monosemantic_instances,omitempty"`
+	MeanMMCS              *float64          `json:"mean_mmcs,omitempty"`
+	Instances             []InstanceSummary `json:"instances,omitempty"`
+}
+
+// InstanceSummary is one SAE instance of an sae run. Extra holds further named numbers (e.g.
+// shrinkage's l2_ratio) and is omitted when empty.
+type InstanceSummary struct {
+	Index             int                `json:"index"`
+	Loss              float64            `json:"loss"`
+	LReconstruction   float64            `json:"l_reconstruction"`
+	LSparsity         float64            `json:"l_sparsity"`
+	L0                float64            `json:"l0"`
+	DeadLatents       int                `json:"dead_latents"`
+	MMCS              float64            `json:"mmcs"`
+	RecoveredFeatures int                `json:"recovered_features"`
+	Monosemantic      bool               `json:"monosemantic"`
+	Extra             map[string]float64 `json:"extra,omitempty"`
+}
+
+// Float64 and Int return pointers, for the optional fields of RunSummary.
+func Float64(v float64) *float64 { return &v }
+
+// Int returns a pointer to v.
+func Int(v int) *int { return &v }
+
+// ValidateSummary checks the per-kind schema and that every number is finite (JSON has no NaN or
+// Inf). Errors name the field, e.g. runs[1] ("sae-none").instances[0].mmcs.
+func ValidateSummary(s Summary) error {
+	if s.Version == "" {
+		return fmt.Errorf("field version is empty")
+	}
+	finite := func(field string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("field %s is %v; JSON cannot hold NaN or Inf", field, v)
+		}
+		return nil
+	}
+	for i, r := range s.Runs {
+		at := fmt.Sprintf("runs[%d] (%q)", i, r.Name)
+		if r.Name == "" {
+			return fmt.Errorf("field runs[%d].name is empty", i)
+		}
+		if r.Steps < 0 {
+			return fmt.Errorf("field %s.steps is %d", at, r.Steps)
+		}
+		if err := finite(at+".wall_seconds", r.WallSeconds); err != nil {
+			return err
+		}
+		switch r.Kind {
+		case KindToyModel:
+			switch {
+			case r.Arch != "":
+				return fmt.Errorf("field %s.arch is set on a toymodel run", at)
+			case r.Resample != "":
+				return fmt.Errorf("field %s.resample is set on a toymodel run", at)
+			case r.MonosemanticInstances != nil:
+				return fmt.Errorf("field %s.monosemantic_instances is set on a toymodel run", at)
+			case r.MeanMMCS != nil:
+				return fmt.Errorf("field %s.mean_mmcs is set on a toymodel run", at)
+			case len(r.Instances) > 0:
+				return fmt.Errorf("field %s.instances is set on a toymodel run", at)
+			case r.FinalLoss == nil:
+				return fmt.Errorf("field %s.final_loss is missing on a toymodel run", at)
+			}
+			if err := finite(at+".final_loss", *r.FinalLoss); err != nil {
+				return err
+			}
+		case KindSAE:
+			switch {
+			case r.FinalLoss != nil:
+				return fmt.Errorf("field %s.final_loss is set on an sae run", at)
+			case r.Arch == "":
+				return fmt.Errorf("field %s.arch is missing on an sae run", at)
+			case r.Resample == "":
+				return fmt.Errorf("field %s.resample is missing on an sae run (use \"none\")", at)
+			case r.MonosemanticInstances == nil:
+				return fmt.Errorf("field %s.monosemantic_instances is missing on an sae run", at)
+			case r.MeanMMCS == nil:
+				return fmt.Errorf("field %s.mean_mmcs is missing on an sae run", at)
+			case len(r.Instances) == 0:
+				return fmt.Errorf("field %s.instances is missing or empty on an sae run", at)
+			}
+			if err := finite(at+".mean_mmcs", *r.MeanMMCS); err != nil {
+				return err
+			}
+			for j, in := range r.Instances {
+				ia := fmt.Sprintf("%s.instances[%d]", at, j)
+				for _, f := range []struct {
+					name string
+					v    float64
+				}{{"loss", in.Loss}, {"l_reconstruction", in.LReconstruction}, {"l_sparsity", in.LSparsity},
+					{"l0", in.L0}, {"mmcs", in.MMCS}} {
+					if err := finite(ia+"."+f.name, f.v); err != nil {
+						return err
+					}
+				}
+				keys := make([]string, 0, len(in.Extra))
+				for k := range in.Extra {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					if k == "" {
+						return fmt.Errorf("field %s.extra has an empty key", ia)
+					}
+					if err := finite(fmt.Sprintf("%s.extra[%q]", ia, k), in.Extra[k]); err != nil {
+						return err
+					}
+				}
+			}
+		default:
+			return fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
+		}
+	}
+	return nil
+}
+
+// EncodeSummary validates s and returns it as indented JSON with a trailing newline. A nil Runs
+// is written as [].
+func EncodeSummary(s Summary) ([]byte, error) {
+	if err := ValidateSummary(s); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if s.Runs == nil {
+		s.Runs = []RunSummary{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// WriteSummary validates s and writes it to path atomically as indented JSON.
+func WriteSummary(path string, s Summary) error {
+	data, err := EncodeSummary(s)
+	if err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, data, 0o644)
+}
+
+// DecodeSummary parses summary JSON strictly (unknown fields and trailing data are errors) and
+// validates it as WriteSummary does.
+func DecodeSummary(data []byte) (Summary, error) {
+	var s Summary
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Summary{}, fmt.Errorf("summary: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Summary{}, fmt.Errorf("summary: unexpected data after the JSON object")
+	}
+	if err := ValidateSummary(s); err != nil {
+		return Summary{}, fmt.Errorf("summary: %w", err)
+	}
+	return s, nil
+}
+
+// ReadSummary reads and validates a summary.json.
+func ReadSummary(path string) (Summary, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Summary{}, fmt.Errorf("store: read %s: %w", path, err)
+	}
+	s, err := DecodeSummary(data)
+	if err != nil {
+		return Summary{}, fmt.Errorf("store: read %s: %w", path, err)
+	}
+	return s, nil
+}
