@@ -9,7 +9,8 @@ import (
 )
 
 // DeadMask returns dead[i][j] = all over the window of (frac_active < 1e-8) (spec §2.9) for
-// a window [W][I][S] of training-batch frac_active values.
+// a window [W][I][S] of training-batch frac_active values. The comparison is made in float32,
+// as torch compares a float32 tensor with a Python scalar.
 func DeadMask(window []float64, W, I, S int) []bool {
 	dead := make([]bool, I*S)
 	if W == 0 {
@@ -18,7 +19,7 @@ func DeadMask(window []float64, W, I, S int) []bool {
 	for k := range dead {
 		dead[k] = true
 		for t := 0; t < W; t++ {
-			if window[t*I*S+k] >= 1e-8 {
+			if float32(window[t*I*S+k]) >= float32(1e-8) {
 				dead[k] = false
 				break
 			}
