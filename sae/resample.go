@@ -3,7 +3,6 @@ package sae
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"saelab/rng"
 )
@@ -224,8 +223,7 @@ func (s *SAE) pickAdvanced(i, B, nDead int, r *rng.Stream, hb *hiddenBatch, w *w
 	}
 	out := make([]float64, 0, nDead*D)
 	for t := 0; t < nDead; t++ {
-		u := r.Float64() * cum[n]
-		k := sort.Search(n+1, func(k int) bool { return cum[k] > u }) // weight cum[k]−cum[k−1]
+		k := drawWeighted(cum, r) // k = 0 is the zero group
 		if k == 0 {
 			out = append(out, zero...)
 		} else {
