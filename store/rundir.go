@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -26,13 +27,17 @@ const (
 	maxRunDirSuffix = 1000
 )
 
-// SAEFile is the SAE weights file of run: sae-<run>.safetensors. run should satisfy
+// SAEFile is the SAE weights file of run: sae-<run>.safetensors, without doubling a leading
+// "sae-" (run "sae-none" → sae-none.safetensors). run should satisfy
 // ValidateRunName.
-func SAEFile(run string) string { return "sae-" + run + ".safetensors" }
+func SAEFile(run string) string { return "sae-" + strings.TrimPrefix(run, "sae-") + ".safetensors" }
 
-// DataLogFile is the data-log file of run: datalog-<run>.safetensors. run should satisfy
+// DataLogFile is the data-log file of run: datalog-<run>.safetensors, dropping a leading "sae-"
+// (run "sae-none" → datalog-none.safetensors). run should satisfy
 // ValidateRunName.
-func DataLogFile(run string) string { return "datalog-" + run + ".safetensors" }
+func DataLogFile(run string) string {
+	return "datalog-" + strings.TrimPrefix(run, "sae-") + ".safetensors"
+}
 
 // ValidateRunName accepts 1 to MaxRunNameLen characters from [a-z0-9_-].
 func ValidateRunName(name string) error {

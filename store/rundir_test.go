@@ -63,7 +63,7 @@ func TestValidateRunName(t *testing.T) {
 
 func TestRunFileNames(t *testing.T) {
 	got := []string{ConfigFile, ModelFile, SAEFile("sae-none"), DataLogFile("sae-none"), MetricsFile, SummaryFile, ReportFile}
-	want := []string{"config.yaml", "model.safetensors", "sae-sae-none.safetensors", "datalog-sae-none.safetensors", "metrics.jsonl", "summary.json", "report.html"}
+	want := []string{"config.yaml", "model.safetensors", "sae-none.safetensors", "datalog-none.safetensors", "metrics.jsonl", "summary.json", "report.html"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
 	}
