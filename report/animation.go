@@ -1,0 +1,648 @@
+package report
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Figure 2: animate_features_in_2d (spec §7.2) as a plotly animation with
+// frames, a step slider and Play/Pause buttons.
+//
+// Every decision of §7.2 (which points are drawn, rounding, axis limits,
+// red highlighting, titles, the frame subset) is made here, in Go. The page
+// gets, per animation frame and grid cell, the points as integers
+// (value·1e4, so 4 decimals) with the undrawn points zeroed, gzip-compressed
+// and base64-encoded; its script only expands them into plotly traces
+// (a line from the origin plus a marker per point).
+
+const (
+	animScale       = 10000 // points are sent as round(v·1e4)
+	drawThreshold   = 1e-3  // only |x|+|y| > 1e-3 is drawn; only |v| > 1e-3 counts for M
+	limitQuantile   = 0.999 // M = 1.4 × this quantile
+	limitFactor     = 1.4   //
+	highlightFrames = 25    // n = int(n_seconds_to_highlight·fps) = int(0.5·50)
+	highlightThresh = 0.3   // highlight_threshold
+	animFPS         = 50    // Play shows one frame per 1000/fps ms
+	defaultAnimName = "SAE trained on toy model"
+)
+
+// animSpec is what the page's script needs to build an animation.
+type animSpec struct {
+	Scale      int        `json:"scale"`
+	Cells      []animCell `json:"cells"`
+	LineWidths []float64  `json:"lineWidths"` // one black-lines trace per width, then the red lines, then the markers
+	Packed     string     `json:"packed"`     // base64(gzip(JSON animData))
+	Titles     []string   `json:"titles"`     // per animation frame, in order
+	Names      []string   `json:"names"`      // per animation frame: the record index
+	Labels     obj        `json:"labels"`     // a static text trace (titles, tick labels), drawn after the animated ones
+}
+
+type animCell struct {
+	CX     float64 `json:"cx"` // centre in the grid's data units (see cellGrid)
+	CY     float64 `json:"cy"`
+	M      float64 `json:"m"`  // axis limit: the cell spans ±M
+	W      bool    `json:"w"`  // a weight row (one point per latent), else a hidden-state row
+	LG     int     `json:"lg"` // line group: index into animSpec.LineWidths
+	MS     float64 `json:"ms"` // marker diameter (px)
+	Name   string  `json:"name"`
+	Inst   int     `json:"inst"`
+	RowKey string  `json:"row"`
+}
+
+type animData struct {
+	Frames []animFrame `json:"frames"`
+}
+
+type animFrame struct {
+	// P holds per cell the points x0,y0,x1,y1,… as round(v·1e4); a point
+	// that is not drawn (|x|+|y| ≤ 1e-3, or not finite) is 0,0.
+	P [][]int32 `json:"p"`
+	// R lists red latents as (cell, latent) pairs.
+	R []int `json:"r,omitempty"`
+	// L holds per cell the loss colour v·100 per sample (h rows with
+	// ColorHiddenByLoss only; null elsewhere).
+	L [][]int8 `json:"l,omitempty"`
+}
+
+// highlightMask implements §7.2's resampled-latent rule for X = series[t]
+// ([I][D][S], latent j is column j): Δ[t,i,j] = ‖X[t][i,:,j] − X[t−1][i,:,j]‖
+// (Δ[0] = 0), R[t] = max Δ over frames max(0,t−n+1)…t, and (i,j) is red in
+// frame t iff R[t,i,j] > thr and t > n. It returns red[t][i·S+j].
+func highlightMask(series [][]float64, I, D, S, n int, thr float64) [][]bool {
+	T := len(series)
+	delta := make([][]float64, T)
+	for t := range delta {
+		delta[t] = make([]float64, I*S)
+		if t == 0 {
+			continue
+		}
+		for i := 0; i < I; i++ {
+			for j := 0; j < S; j++ {
+				s := 0.0
+				for d := 0; d < D; d++ {
+					k := (i*D+d)*S + j
+					v := series[t][k] - series[t-1][k]
+					s += v * v
+				}
+				delta[t][i*S+j] = math.Sqrt(s)
+			}
+		}
+	}
+	red := make([][]bool, T)
+	for t := range red {
+		red[t] = make([]bool, I*S)
+		if t <= n {
+			continue
+		}
+		for q := 0; q < I*S; q++ {
+			r := 0.0
+			for u := max(0, t-n+1); u <= t; u++ {
+				r = math.Max(r, delta[u][q])
+			}
+			red[t][q] = r > thr
+		}
+	}
+	return red
+}
+
+// quantileLimit returns M = 1.4 × the 0.999-quantile (linear interpolation,
+// as numpy/torch) of the |v| > 1e-3 among vals; 1 if there is none.
+func quantileLimit(vals []float64) float64 {
+	a := make([]float64, 0, len(vals))
+	for _, v := range vals {
+		if v = math.Abs(v); v > drawThreshold && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			a = append(a, v)
+		}
+	}
+	if len(a) == 0 {
+		return 1
+	}
+	pos := limitQuantile * float64(len(a)-1)
+	lo := int(math.Floor(pos))
+	vlo := nthElement(a, lo)
+	vhi := vlo
+	if lo+1 < len(a) {
+		vhi = slices.Min(a[lo+1:]) // a[lo+1:] holds the elements >= a[lo]
+	}
+	return limitFactor * (vlo + (pos-float64(lo))*(vhi-vlo))
+}
+
+// nthElement reorders a so that a[k] is the k-th smallest, every element
+// before it is <= a[k] and every element after it >= a[k]; it returns a[k].
+func nthElement(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		// Median of three as the pivot, then a Hoare partition.
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		p := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
+}
+
+// integerTicks returns −⌊M⌋…⌊M⌋ (thinned to at most 11 ticks).
+func integerTicks(m float64) []int {
+	f := int(math.Floor(m))
+	step := 1
+	if f > 5 {
+		step = (f + 4) / 5
+	}
+	var out []int
+	for v := -(f / step) * step; v <= f; v += step {
+		out = append(out, v)
+	}
+	return out
+}
+
+// selectFrames picks the animation frames under a byte budget given each
+// frame's (estimated) cost. It keeps the last frame and the frames in must
+// (those with a red latent) first, then adds the largest evenly spaced set
+// of frames (first and last included) that fits. If must alone does not fit,
+// it keeps the first frame of each run of must-frames instead; if even that
+// does not fit, only evenly spaced frames.
+func selectFrames(cost []float64, must []bool, budget float64) (sel []int, note string) {
+	T := len(cost)
+	if T == 0 {
+		return nil, ""
+	}
+	last := T - 1
+	spaced := func(keep []bool, n int) {
+		if n == 1 {
+			keep[last] = true
+			return
+		}
+		for k := 0; k < n; k++ {
+			keep[int(math.Round(float64(k)*float64(last)/float64(n-1)))] = true
+		}
+	}
+	fits := func(base []bool, n int) ([]int, bool) {
+		keep := slices.Clone(base)
+		spaced(keep, n)
+		s, out := 0.0, []int(nil)
+		for t, k := range keep {
+			if k {
+				s += cost[t]
+				out = append(out, t)
+			}
+		}
+		return out, s <= budget
+	}
+	// try returns base plus the most evenly spaced frames that fit, or nil.
+	try := func(base []bool) []int {
+		best, ok := fits(base, 1)
+		if !ok {
+			return nil
+		}
+		lo, hi := 1, T // fits(lo); binary search for the largest n that fits
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if s, ok := fits(base, mid); ok {
+				lo, best = mid, s
+			} else {
+				hi = mid - 1
+			}
+		}
+		return best
+	}
+	base := make([]bool, T)
+	base[last] = true
+	nMust := 0
+	for t := range must {
+		if must[t] {
+			base[t] = true
+			nMust++
+		}
+	}
+	if sel = try(base); sel != nil {
+		if len(sel) < T {
+			note = fmt.Sprintf("The animation shows %d of the %d records (evenly spaced, plus every record with a highlighted latent and the last) to keep the page small.", len(sel), T)
+		}
+		return sel, note
+	}
+	base = make([]bool, T)
+	base[last] = true
+	for t := range must {
+		if must[t] && (t == 0 || !must[t-1]) {
+			base[t] = true
+		}
+	}
+	if sel = try(base); sel != nil {
+		return sel, fmt.Sprintf("The animation shows %d of the %d records (evenly spaced, plus the first record of each highlight and the last; %d of the %d records with a highlighted latent are left out) to keep the page small.", len(sel), T, nMust-countIn(sel, must), nMust)
+	}
+	base = make([]bool, T)
+	if sel = try(base); sel == nil {
+		sel = []int{last}
+	}
+	return sel, fmt.Sprintf("The animation shows only %d of the %d records (evenly spaced, plus the last) to keep the page small.", len(sel), T)
+}
+
+func countIn(sel []int, must []bool) int {
+	n := 0
+	for _, t := range sel {
+		if must[t] {
+			n++
+		}
+	}
+	return n
+}
+
+// packFrames returns base64(gzip(`{"frames":[…]}`)) of the frames (raw
+// JSON each) selected to fit budget bytes (see selectFrames), the selection
+// and a note when frames were left out.
+func packFrames(raw [][]byte, must []bool, budget int) (sel []int, packed, note string, err error) {
+	T := len(raw)
+	pack := func(sel []int) (string, error) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		zw.Write([]byte(`{"frames":[`))
+		for k, t := range sel {
+			if k > 0 {
+				zw.Write([]byte{','})
+			}
+			zw.Write(raw[t])
+		}
+		zw.Write([]byte(`]}`))
+		if err := zw.Close(); err != nil {
+			return "", err
+		}
+		return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	}
+	// The packed size per raw byte, from up to 24 evenly spaced frames.
+	var sample []int
+	sampleRaw, totalRaw := 0, 0
+	for k := 0; k < min(T, 24); k++ {
+		t := k * T / min(T, 24)
+		sample = append(sample, t)
+		sampleRaw += len(raw[t])
+	}
+	for _, b := range raw {
+		totalRaw += len(b)
+	}
+	s, err := pack(sample)
+	if err != nil {
+		return nil, "", "", err
+	}
+	ratio := float64(len(s)) / float64(max(sampleRaw, 1))
+	sel = make([]int, T)
+	for t := range sel {
+		sel[t] = t
+	}
+	if float64(totalRaw)*ratio <= 0.95*float64(budget) {
+		if packed, err = pack(sel); err != nil || len(packed) <= budget {
+			return sel, packed, "", err
+		}
+	}
+	cost := make([]float64, T)
+	for t := range cost {
+		cost[t] = float64(len(raw[t])) * ratio
+	}
+	target := float64(budget)
+	for try := 0; try < 6; try++ {
+		sel, note = selectFrames(cost, must, target)
+		if packed, err = pack(sel); err != nil || len(packed) <= budget {
+			break
+		}
+		target *= 0.97 * float64(budget) / float64(len(packed))
+	}
+	return sel, packed, note, err
+}
+
+// fix converts a drawn coordinate to its integer form.
+func fix(v float64) int32 {
+	r := math.Round(v * animScale)
+	return int32(math.Max(-2e9, math.Min(2e9, r)))
+}
+
+// cellPoints returns row's points for instance i in frame f as x0,y0,x1,y1,….
+func (r *SAERun) cellPoints(f *Frame, row string, i, N int) []int32 {
+	I, D, S := r.NInst, r.DIn, r.DSAE
+	var n int
+	var at func(k int) (float64, float64)
+	switch row {
+	case "W_enc", "W_gate", "W_mag": // [I][D][S]
+		w := f.Weights[row]
+		n = S
+		at = func(j int) (float64, float64) { return w[(i*D)*S+j], w[(i*D+1)*S+j] }
+	case "_W_dec": // [I][S][D]
+		w := f.Weights[row]
+		n = S
+		at = func(j int) (float64, float64) { return w[(i*S+j)*D], w[(i*S+j)*D+1] }
+	case "h", "h_r": // [N][I][D]
+		h := f.H
+		if row == "h_r" {
+			h = f.HR
+		}
+		n = N
+		at = func(b int) (float64, float64) { return h[(b*I+i)*D], h[(b*I+i)*D+1] }
+	}
+	out := make([]int32, 2*n)
+	for j := 0; j < n; j++ {
+		x, y := at(j)
+		if !(math.Abs(x)+math.Abs(y) > drawThreshold) || math.IsInf(x+y, 0) {
+			continue // NaN fails the test too
+		}
+		out[2*j], out[2*j+1] = fix(x), fix(y)
+	}
+	return out
+}
+
+// animationFigure builds run's §7.2 animation, spending at most budget bytes
+// on its packed data. It returns nil and a note when the run cannot be animated.
+func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error) {
+	if len(r.Frames) == 0 {
+		return nil, []string{"No data-log record, so there is no animation."}, nil
+	}
+	if r.DIn != 2 {
+		return nil, []string{fmt.Sprintf("d_in = %d ≠ 2: the SAE cannot be drawn in 2-D, so there is no animation.", r.DIn)}, nil
+	}
+	rows, insts := r.rows(), r.instances()
+	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
+	T := len(r.Frames)
+	title := r.Name
+	if title == "" {
+		title = defaultAnimName
+	}
+
+	// Red highlighting (W rows only).
+	var red [][]bool
+	highlightKey := "W_enc"
+	if _, ok := r.Frames[0].Weights[highlightKey]; !ok {
+		highlightKey = "W_gate"
+	}
+	if r.highlight() {
+		key := highlightKey
+		if _, ok := r.Frames[0].Weights[key]; ok {
+			series := make([][]float64, T)
+			for t := range r.Frames {
+				series[t] = r.Frames[t].Weights[key]
+				if len(series[t]) != I*D*S {
+					return nil, nil, fmt.Errorf("report: %s.Frames[%d].Weights[%q]: expected %d values ([I=%d][D=%d][S=%d]), got %d (needed for highlighting)", id, t, key, I*D*S, I, D, S, len(series[t]))
+				}
+			}
+			red = highlightMask(series, I, D, S, highlightFrames, highlightThresh)
+		}
+	}
+	hasW := false
+	for _, row := range rows {
+		hasW = hasW || isWRow(row)
+	}
+	must := make([]bool, T)
+	if red != nil && hasW {
+		for t := range red {
+			for _, i := range insts {
+				if slices.Contains(red[t][i*S:(i+1)*S], true) {
+					must[t] = true
+				}
+			}
+		}
+	}
+
+	// Axis limits per row type, over every frame, selected instance and row.
+	var wVals, hVals []float64
+	for _, row := range rows {
+		if isWRow(row) {
+			wVals = slices.Grow(wVals, T*len(insts)*S*D)
+		} else {
+			hVals = slices.Grow(hVals, T*len(insts)*N*D)
+		}
+	}
+	for t := range r.Frames {
+		f := &r.Frames[t]
+		for _, row := range rows {
+			for _, i := range insts {
+				switch row {
+				case "W_enc", "W_gate", "W_mag":
+					w := f.Weights[row]
+					for d := 0; d < 2; d++ {
+						wVals = append(wVals, w[(i*D+d)*S:(i*D+d+1)*S]...)
+					}
+				case "_W_dec":
+					wVals = append(wVals, f.Weights[row][i*S*D:(i+1)*S*D]...)
+				case "h", "h_r":
+					h := f.H
+					if row == "h_r" {
+						h = f.HR
+					}
+					for b := 0; b < N; b++ {
+						hVals = append(hVals, h[(b*I+i)*D], h[(b*I+i)*D+1])
+					}
+				}
+			}
+		}
+	}
+	limW, limH := quantileLimit(wVals), quantileLimit(hVals)
+	wVals, hVals = nil, nil
+
+	// Grid: one column per selected instance, one row per entry of rows.
+	nR, nC := len(rows), len(insts)
+	box := fitBox(maxFigureWidth-20-50-6, nC, 10, 72, 250)
+	wide := box >= 200 // room for "Encoder weights (inst 3)" above every cell
+	padL, gapY := 26.0, 24.0
+	if !wide {
+		padL, gapY = 50, 10
+	}
+	g := newCellGrid(nR, nC, box, 10, gapY, padL, 6, 22, 16)
+	xa, ya := g.axes()
+	mr := math.Max(10, 600-(10+g.wPx()))
+	w, h := g.size(10, mr, 50, 125)
+	sc := box / 250
+	rowTicks, rowText := make([][]float64, nR), make([][]string, nR)
+	var notes []obj // row labels (vertical text needs annotations)
+	labels := &gridText{}
+	var lineWidths []float64
+	cells := make([]animCell, 0, nR*nC)
+	for ri, row := range rows {
+		lim, cnt, what := limH, N, "sample"
+		if isWRow(row) {
+			lim, cnt, what = limW, S, "latent"
+		}
+		// Marker radius / line width 5 / 2 if the row has < 25 points, else
+		// 3.5 / 1.5 (§7.2), scaled with the cell (250 px there).
+		rad, lw := 5.0, 2.0
+		if cnt >= 25 {
+			rad, lw = 3.5, 1.5
+		}
+		lw = roundTo(math.Max(0.75, lw*sc), 2)
+		lg := slices.Index(lineWidths, lw)
+		if lg < 0 {
+			lg = len(lineWidths)
+			lineWidths = append(lineWidths, lw)
+		}
+		ticks := integerTicks(lim)
+		every := 1 // label every k-th unit so that labels are >= 14 px apart
+		if len(ticks) > 1 {
+			every = max(1, int(math.Ceil(14/(box/(2*lim)*float64(ticks[1]-ticks[0])))))
+		}
+		for k, v := range ticks {
+			rowTicks[ri] = append(rowTicks[ri], float64(v)/lim)
+			if (k-len(ticks)/2)%every == 0 {
+				rowText[ri] = append(rowText[ri], fmt.Sprint(v))
+			} else {
+				rowText[ri] = append(rowText[ri], "")
+			}
+		}
+		if !wide {
+			notes = append(notes, g.rowLabel(ri, rowTitlesShort[row], 20))
+		}
+		for ci, inst := range insts {
+			var text string
+			switch {
+			case wide && ri == 0:
+				text = fmt.Sprintf("%s (inst %d)", rowTitles[row], inst)
+			case wide:
+				text = rowTitles[row]
+			case ri == 0:
+				text = fmt.Sprintf("(inst %d)", inst)
+			}
+			if text != "" {
+				g.cellTitle(labels, ri, ci, text, 11)
+			}
+			cx, cy := g.center(ri, ci)
+			cells = append(cells, animCell{
+				CX: cx, CY: cy, M: roundTo(lim, 6), W: isWRow(row), Inst: inst, RowKey: row, LG: lg,
+				MS:   roundTo(math.Max(3, 2*rad*sc), 2),
+				Name: fmt.Sprintf("%s %%d<br>%s, inst %d", what, row, inst),
+			})
+		}
+	}
+	g.tickLabels(labels, rowTicks, rowText, false)
+	layout := obj{
+		"width": w, "height": h,
+		"margin": obj{"l": 10, "r": mr, "t": 50, "b": 125},
+		"xaxis":  xa, "yaxis": ya,
+		"shapes":      []obj{g.frameShape(rowTicks)},
+		"annotations": notes,
+		"showlegend":  false, "hovermode": "closest", "dragmode": false,
+		"plot_bgcolor": "white", "paper_bgcolor": "white",
+	}
+
+	// Frame data, then the subset under the budget.
+	raw := make([][]byte, T)
+	for t := range r.Frames {
+		f := &r.Frames[t]
+		af := animFrame{P: make([][]int32, len(cells))}
+		var maxLoss float64
+		if r.ColorHiddenByLoss {
+			// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
+			for _, v := range f.LRec {
+				maxLoss = math.Max(maxLoss, v)
+			}
+		}
+		for c, cell := range cells {
+			af.P[c] = r.cellPoints(f, cell.RowKey, cell.Inst, N)
+			if cell.W && red != nil {
+				for j := 0; j < S; j++ {
+					if red[t][cell.Inst*S+j] {
+						af.R = append(af.R, c, j)
+					}
+				}
+			}
+			if !cell.W && r.ColorHiddenByLoss {
+				if af.L == nil {
+					af.L = make([][]int8, len(cells))
+				}
+				l := make([]int8, N)
+				for b := 0; b < N; b++ {
+					v := 0.0
+					if maxLoss > 0 {
+						v = math.Round(f.LRec[b*I+cell.Inst]/maxLoss*100) / 100
+					}
+					l[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
+				}
+				af.L[c] = l
+			}
+		}
+		b, err := json.Marshal(af)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw[t] = b
+	}
+	sel, packed, selNote, err := packFrames(raw, must, budget)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	steps := make([]int, len(sel))
+	spec := &animSpec{Scale: animScale, Cells: cells, LineWidths: lineWidths, Packed: packed, Labels: labels.trace()}
+	lastStep := r.Frames[T-1].Step
+	for k, t := range sel {
+		steps[k] = r.Frames[t].Step
+		spec.Titles = append(spec.Titles, fmt.Sprintf("%s, step %d / %d", title, r.Frames[t].Step, lastStep))
+		spec.Names = append(spec.Names, fmt.Sprint(t))
+	}
+	layout["title"] = obj{"text": spec.Titles[0], "x": 0.02, "xanchor": "left", "y": 0.99, "yanchor": "top", "yref": "container"}
+
+	// Slider and Play/Pause (one frame per 1000/fps ms from the slider position).
+	frameArgs := func(ms int) obj {
+		return obj{"mode": "immediate", "frame": obj{"duration": ms, "redraw": false}, "transition": obj{"duration": 0}, "fromcurrent": true}
+	}
+	var sliderSteps []obj
+	for k, t := range sel {
+		sliderSteps = append(sliderSteps, obj{
+			"label": fmt.Sprint(steps[k]), "method": "animate",
+			"args": []any{[]string{fmt.Sprint(t)}, frameArgs(0)},
+		})
+	}
+	layout["sliders"] = []obj{{
+		"active": 0, "steps": sliderSteps,
+		"x": 0.12, "len": 0.88, "xanchor": "left", "y": 0, "yanchor": "top",
+		"pad":          obj{"t": 45, "b": 10},
+		"currentvalue": obj{"prefix": "step ", "visible": true, "xanchor": "left", "font": obj{"size": 12, "color": "#222"}},
+		"transition":   obj{"duration": 0},
+		"ticklen":      3, "minorticklen": 0,
+		// The step labels (one per frame) would overlap; the current value shows the step.
+		"font": obj{"size": 8, "color": "rgba(0,0,0,0)"},
+	}}
+	layout["updatemenus"] = []obj{{
+		"type": "buttons", "direction": "left", "showactive": false,
+		"x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "pad": obj{"t": 62, "r": 10},
+		"buttons": []obj{
+			{"label": "Play", "method": "animate", "args": []any{nil, frameArgs(1000 / animFPS)}},
+			{"label": "Pause", "method": "animate", "args": []any{[]any{nil}, frameArgs(0)}},
+		},
+	}}
+	var out []string
+	if selNote != "" {
+		out = append(out, selNote)
+	}
+	if red != nil && hasW {
+		out = append(out, fmt.Sprintf("Latents drawn red were resampled recently: their %s column moved by more than %g within the last %d records (§7.2).", highlightKey, highlightThresh, highlightFrames))
+	}
+	return &figure{ID: id, Kind: "anim", Layout: layout, Config: plotConfig(), Anim: spec}, out, nil
+}

@@ -1,0 +1,366 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns Debian's chromium (or another Chrome) if installed.
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	return ""
+}
+
+// animProbe is what the test reads of the first run's animation.
+type animProbe struct {
+	X        []float64 `json:"x"`  // the markers (all cells; the last trace is static text)
+	LX       []float64 `json:"lx"` // the first black-lines trace
+	SvgTitle string    `json:"svgTitle"`
+	Active   int       `json:"active"`
+	Frames   []string  `json:"frames"`
+}
+
+const animProbeJS = `(() => { const gd = document.getElementById('run-0-anim');
+	return {x: gd.data[gd.data.length - 2].x, lx: gd.data[0].x, svgTitle: gd.querySelector('.g-gtitle .gtitle').textContent,
+		active: gd._fullLayout.sliders[0].active, frames: gd._transitionData._frames.map(f => f.name)}; })()`
+
+// TestBrowserReport renders a synthetic report, opens it in headless
+// chromium and checks that it renders without errors or network requests,
+// that the animation's slider changes the drawn data, and saves a screenshot
+// (also to $SAELAB_SCREENSHOT_DIR if set).
+func TestBrowserReport(t *testing.T) {
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("SAELAB_REQUIRE_BROWSER") != "" {
+			t.Fatal("chromium not found, but SAELAB_REQUIRE_BROWSER is set (apt-get install -y chromium)")
+		}
+		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	in := synthInput(16, 2, 50, 5, 256)
+	if err := WriteFile(page, in); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(filepath.Join(dir, "chrome-profile")),
+		chromedp.WindowSize(1500, 1000),
+	)
+	// The first Run starts the browser, which lives as long as this context.
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	if err := chromedp.Do(bctx); err != nil { // start the browser and open the tab
+		t.Fatalf("starting %s: %v", chrome, err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 120*time.Second)
+	defer cancel()
+
+	var mu sync.Mutex
+	var problems, requests []string
+	if err := chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			problems = append(problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				problems = append(problems, "console."+string(e.Type)+": "+strings.Join(parts, " "))
+			}
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError {
+				problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
+			}
+		case *network.EventRequestWillBeSent:
+			u := e.Request.URL
+			if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+				requests = append(requests, u)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatalf("loading the report: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.saelabReport && window.saelabReport.done`,
+		chromedp.WithPollingTimeout(90*time.Second))); err != nil {
+		t.Fatalf("waiting for the figures: %v", err)
+	}
+	wall := time.Since(start)
+
+	type status struct {
+		Rendered int                       `json:"rendered"`
+		Errors   []string                  `json:"errors"`
+		Ms       map[string]int            `json:"ms"`
+		Phases   map[string]map[string]int `json:"phases"`
+		StartMs  int                       `json:"startMs"`
+		DrawnMs  int                       `json:"drawnMs"`
+		TotalMs  int                       `json:"totalMs"`
+	}
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[status](`window.saelabReport`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nPlots, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('div.plot').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('div.plot')).filter(d => !d.querySelector('.main-svg')).map(d => d.id)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rendered %d figures; after navigation start: page script starts %d ms, every figure drawn %d ms, all animation frames ready %d ms (test wall %v); per figure (ms): %v; animation phases (ms): %v",
+		st.Rendered, st.StartMs, st.DrawnMs, st.TotalMs, wall.Round(time.Millisecond), st.Ms, st.Phases)
+	if len(st.Errors) > 0 {
+		t.Errorf("figures failed: %v", st.Errors)
+	}
+	// toy features, hidden states, loss curve; per run animation + frac_active; shrinkage.
+	if want := 3 + 2*len(in.Runs) + 1; nPlots != want || st.Rendered != want {
+		t.Errorf("plot divs: %d, rendered: %d, want %d", nPlots, st.Rendered, want)
+	}
+	if len(missing) > 0 {
+		t.Errorf("plot divs without a .main-svg: %v", missing)
+	}
+
+	// Moving to another frame with Plotly.animate changes the drawn data and the title.
+	read := func() animProbe {
+		t.Helper()
+		p, err := chromedp.Run(ctx, chromedp.Evaluate[animProbe](animProbeJS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := read()
+	if len(before.Frames) < 2 {
+		t.Fatalf("animation has %d frames", len(before.Frames))
+	}
+	target := before.Frames[len(before.Frames)/2]
+	animate := fmt.Sprintf(`Plotly.animate(document.getElementById('run-0-anim'), [%q],
+		{mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}}).then(() => true)`, target)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](animate, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	if sameFloats(after.X, before.X) || sameFloats(after.LX, before.LX) {
+		t.Errorf("Plotly.animate to frame %s did not change the drawn data", target)
+	}
+	if after.SvgTitle == before.SvgTitle || !strings.Contains(after.SvgTitle, "step ") {
+		t.Errorf("the title did not follow the frame: before %q, after %q", before.SvgTitle, after.SvgTitle)
+	}
+
+	// waitChange waits (up to 10 s) until the animation's markers differ from now.
+	waitChange := func() {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const gd = document.getElementById('run-0-anim');
+			window.__before = JSON.stringify(gd.data[gd.data.length - 2].x); })()`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitChanged := func() {
+		t.Helper()
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const gd = document.getElementById('run-0-anim');
+			return JSON.stringify(gd.data[gd.data.length - 2].x) !== window.__before; })()`, chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil {
+			t.Errorf("the drawn data did not change: %v", err)
+		}
+	}
+
+	// A real mouse click near the left end of the slider's rail moves it too.
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`#run-0-anim .slider-rail-rect`))); err != nil {
+		t.Fatal(err)
+	}
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const r = document.querySelector('#run-0-anim .slider-rail-rect').getBoundingClientRect();
+		return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitChange()
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(box[0]+0.1*box[2], box[1]+box[3]/2)); err != nil {
+		t.Fatal(err)
+	}
+	waitChanged()
+	clicked := read()
+	if clicked.Active == after.Active || sameFloats(clicked.X, after.X) {
+		t.Errorf("clicking the slider changed nothing: active %d -> %d", after.Active, clicked.Active)
+	}
+	t.Logf("slider: %q -> (Plotly.animate) %q -> (click) %q", before.SvgTitle, after.SvgTitle, clicked.SvgTitle)
+
+	// Play advances the slider from its position; Pause stops it.
+	clickAt := func(sel string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(sel))); err != nil {
+			t.Fatal(err)
+		}
+		r, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => {
+			const r = document.querySelector(%q).getBoundingClientRect();
+			return [r.left + r.width / 2, r.top + r.height / 2]; })()`, sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(r[0], r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clickAt(`#run-0-anim .updatemenu-button:nth-of-type(1)`)
+	if err := chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	clickAt(`#run-0-anim .updatemenu-button:nth-of-type(2)`)
+	if err := chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	played := read()
+	if played.Active <= clicked.Active {
+		t.Errorf("Play did not advance the slider: active %d -> %d", clicked.Active, played.Active)
+	}
+	t.Logf("Play/Pause: slider %d -> %d (%q)", clicked.Active, played.Active, played.SvgTitle)
+
+	// Moving the mouse onto a marker shows its values and enlarges the
+	// points linked to it (same index and instance, rows of the same kind).
+	// The markers are the last animated trace; a static text trace follows.
+	pt, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const traces = document.querySelectorAll('#run-0-anim .scatterlayer .trace');
+		const p = traces[traces.length - 2].querySelector('.point');
+		p.scrollIntoView({block: 'center', inline: 'center'});
+		const r = p.getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.MouseEvent(chromedp.MouseMoved, pt[0]-30, pt[1]-30),
+		chromedp.MouseEvent(chromedp.MouseMoved, pt[0], pt[1]),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatal(err)
+	}
+	type hoverT struct {
+		Display string `json:"display"`
+		Text    string `json:"text"`
+		Big     int    `json:"big"`
+	}
+	hv, err := chromedp.Run(ctx, chromedp.Evaluate[hoverT](`(() => {
+		const gd = document.getElementById('run-0-anim'), m = gd.data[gd.data.length - 2].marker, tip = document.querySelector('.tip');
+		const sizes = Array.isArray(m.size) ? m.size : [];
+		return {display: tip ? tip.style.display : '', text: tip ? tip.textContent : '',
+			big: sizes.filter(s => s > Math.min(...sizes) * 1.4).length}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hv.Display != "block" || !strings.Contains(hv.Text, "x: ") || hv.Big == 0 {
+		t.Errorf("hover at (%.0f, %.0f): tooltip %q %q, %d enlarged points", pt[0], pt[1], hv.Display, hv.Text, hv.Big)
+	}
+	t.Logf("hover tooltip: %q (%d linked points enlarged)", hv.Text, hv.Big)
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, 2), chromedp.Sleep(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Record 30 has resampled latents (the synthetic log jumps at 25): red lines
+	// are drawn there. The screenshot shows that frame.
+	nRed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
+		const gd = document.getElementById('run-0-anim');
+		return Plotly.animate(gd, ['30'], {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}})
+			.then(() => gd.data[gd.data.length - 3].x.filter(v => v !== null).length / 2); })()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nRed == 0 {
+		t.Errorf("no red (resampled) latent drawn at record 30")
+	}
+
+	// Screenshot of the whole page, from the top.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+		`document.querySelectorAll('.scroll').forEach(e => { e.scrollLeft = 0; }); window.scrollTo(0, 0)`)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "report.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d := os.Getenv("SAELAB_SCREENSHOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "report.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		html, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "report.html"), html, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(problems) > 0 {
+		t.Errorf("console errors / exceptions:\n%s", strings.Join(problems, "\n"))
+	}
+	if len(requests) > 0 {
+		t.Errorf("the page made network requests: %v", requests)
+	}
+}
+
+func sameFloats(a, b []float64) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}

@@ -1,0 +1,260 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Figure 1: the toy model's features in 2-D per instance (spec §7.1), the
+// hidden-state scatter (§7.1 "uses"), the WᵀW heatmaps when d_hidden ≠ 2, and
+// the optional training-loss curve.
+
+// grid2D is one §7.1 plot_features_in_2d call.
+type grid2D struct {
+	id, title string
+	nInst     int
+	nPoints   func(i int) int
+	point     func(i, j int) (x, y float64)
+	color     func(i, j int) string // line and marker colour
+	colorVal  func(i, j int) float64
+	colorName string // with colorVal: a colour bar with this title
+	subtitle  func(i int) string
+	hoverName string // "feature" or "sample"
+	limit     float64
+}
+
+const cellsPerRow = 8
+
+func gridDims(n int) (rows, cols int) {
+	cols = min(n, cellsPerRow)
+	if cols < 1 {
+		cols = 1
+	}
+	rows = (n + cols - 1) / cols // columns rounded up (§10: any n_rows)
+	return rows, cols
+}
+
+func (p *grid2D) figure() *figure {
+	rows, cols := gridDims(p.nInst)
+	mr := 10.0
+	if p.colorVal != nil {
+		mr = 90
+	}
+	const padL, padR, gap = 28, 8, 28
+	box := fitBox(maxFigureWidth-10-mr-padL-padR, cols, gap, 110, 250)
+	g := newCellGrid(rows, cols, box, gap, 34, padL, padR, 22, 18)
+	w, h := g.size(10, mr, 50, 8)
+	xa, ya := g.axes()
+	var ticks []float64
+	var tickText []string
+	for v := -math.Floor(p.limit); v <= math.Floor(p.limit); v++ {
+		ticks = append(ticks, v/p.limit)
+		tickText = append(tickText, strconv.Itoa(int(v)))
+	}
+	rowTicks, rowText := make([][]float64, rows), make([][]string, rows)
+	for r := range rowTicks {
+		rowTicks[r], rowText[r] = ticks, tickText
+	}
+	labels := &gridText{}
+	g.tickLabels(labels, rowTicks, rowText, false)
+
+	type seg struct{ x, y nums }
+	byColor := map[string]*seg{}
+	var order []string
+	var mx, my, mval nums
+	var mcol []string
+	var ids []int
+	hover := &gridHoverSpec{}
+	for i := 0; i < p.nInst; i++ {
+		r, c := i/cols, i%cols
+		cx, cy := g.center(r, c)
+		g.cellTitle(labels, r, c, p.subtitle(i), 12)
+		hover.Cells = append(hover.Cells, gridCell{CX: cx, CY: cy, M: p.limit, Name: fmt.Sprintf("%s %%d, inst %d", p.hoverName, i)})
+		n := p.nPoints(i)
+		for j := 0; j < n; j++ {
+			x, y := p.point(i, j)
+			ux, uy, hidden := clipToCell(x, y, p.limit)
+			if math.IsNaN(ux) || math.IsNaN(uy) {
+				continue
+			}
+			col := p.color(i, j)
+			s := byColor[col]
+			if s == nil {
+				s = &seg{}
+				byColor[col] = s
+				order = append(order, col)
+			}
+			X, Y := roundTo(cx+ux, 5), roundTo(cy+uy, 5)
+			s.x = append(s.x, cx, X, math.NaN())
+			s.y = append(s.y, cy, Y, math.NaN())
+			if hidden {
+				continue
+			}
+			if p.colorVal != nil {
+				mval = append(mval, roundTo(p.colorVal(i, j), 4))
+			}
+			mx, my, mcol, ids = append(mx, X), append(my, Y), append(mcol, col), append(ids, i*65536+j)
+		}
+	}
+	// Line width and marker size: 1.5 and 6 if F < 25, else 1 and 4 (§7.1);
+	// the largest instance decides.
+	maxN := 0
+	for i := 0; i < p.nInst; i++ {
+		maxN = max(maxN, p.nPoints(i))
+	}
+	lw, ms := 1.5, 6.0
+	if maxN >= 25 {
+		lw, ms = 1, 4
+	}
+	var data []obj
+	for _, col := range order {
+		s := byColor[col]
+		data = append(data, obj{"type": "scatter", "mode": "lines", "x": s.x, "y": s.y,
+			"hoverinfo": "skip", "line": obj{"color": col, "width": lw}})
+	}
+	marker := obj{"size": ms, "color": mcol}
+	if p.colorVal != nil {
+		marker = obj{"size": ms, "color": mval, "cmin": 0, "cmax": 1, "colorscale": plotlyColorscaleViridis(),
+			"showscale": true, "colorbar": obj{"title": obj{"text": p.colorName}, "len": 0.5, "thickness": 14, "x": 1.01}}
+	}
+	hover.Trace = len(data)
+	data = append(data, obj{"type": "scatter", "mode": "markers", "x": mx, "y": my, "marker": marker,
+		"customdata": ids, "hoverinfo": "none"})
+	data = append(data, labels.trace())
+	layout := obj{
+		"title": obj{"text": p.title, "x": 0.01, "xanchor": "left"},
+		"width": w, "height": h,
+		"margin": obj{"l": 10, "r": mr, "t": 50, "b": 8},
+		"xaxis":  xa, "yaxis": ya,
+		"shapes":     []obj{g.gridLines(rowTicks), g.frameShape(rowTicks)},
+		"showlegend": false, "hovermode": "closest",
+		"plot_bgcolor": "white", "paper_bgcolor": "white",
+	}
+	return &figure{ID: p.id, Kind: "plot", Data: data, Layout: layout, Config: plotConfig(), Grid: hover}
+}
+
+func (m *ToyModel) featProbTitle(i int) string {
+	if len(m.FeatureProbability) == 0 {
+		return fmt.Sprintf("Instance #%d", i)
+	}
+	return fmt.Sprintf("1 - S = %.3f", m.FeatureProbability[i*m.NFeatures])
+}
+
+// featuresFigure is §7.1's importance-coloured intro figure: W[i] as F points.
+func featuresFigure(m *ToyModel) *figure {
+	I, H, F := m.NInst, m.DHidden, m.NFeatures
+	p := &grid2D{
+		id: "toy-features", nInst: I, limit: 1.5, hoverName: "feature",
+		title:    "Toy model: features in the hidden space (columns of W), coloured by importance",
+		nPoints:  func(int) int { return F },
+		point:    func(i, j int) (float64, float64) { return m.W[i*H*F+j], m.W[i*H*F+F+j] },
+		subtitle: m.featProbTitle,
+		color:    func(int, int) string { return "black" },
+	}
+	if len(m.Importance) != 0 {
+		p.color = func(i, j int) string { return viridis(m.Importance[i*F+j]) }
+		p.colorVal = func(i, j int) float64 { return m.Importance[i*F+j] }
+		p.colorName = "importance"
+	}
+	return p.figure()
+}
+
+// hiddenFigure is §7.1's hidden-state use: h = W x, "b i d -> i d b".
+func hiddenFigure(m *ToyModel) *figure {
+	I, H, N := m.NInst, m.DHidden, m.NHidden
+	return (&grid2D{
+		id: "toy-hidden", nInst: I, limit: 1.5, hoverName: "sample",
+		title:    fmt.Sprintf("Toy model: hidden states h = W x of %d sampled batches (zeros sit at the origin)", N),
+		nPoints:  func(int) int { return N },
+		point:    func(i, b int) (float64, float64) { o := (b*I + i) * H; return m.Hidden[o], m.Hidden[o+1] },
+		subtitle: m.featProbTitle,
+		color:    func(int, int) string { return "black" },
+	}).figure()
+}
+
+// gramFigure shows WᵀW (F×F) per instance, for d_hidden ≠ 2, with §7.4's
+// colour ramp (coolwarm blue at −1, light grey at 0, red at +1).
+func gramFigure(m *ToyModel) *figure {
+	I, H, F := m.NInst, m.DHidden, m.NFeatures
+	rows, cols := gridDims(I)
+	box := math.Max(140, math.Min(250, 1150/float64(cols)))
+	g := newGrid(rows, cols, box, 28, 48, 40, 110, 90, 40)
+	layout := obj{
+		"title": obj{"text": fmt.Sprintf("Toy model: WᵀW per instance (d_hidden = %d)", H), "x": 0.02, "xanchor": "left"},
+		"width": g.width, "height": g.height,
+		"margin": obj{"l": g.ml, "r": g.mr, "t": g.mt, "b": g.mb},
+	}
+	scale := [][2]any{{0, "rgb(59,76,192)"}, {0.5, "rgb(239,239,239)"}, {1, "rgb(180,4,38)"}}
+	var data []obj
+	var notes []obj
+	for i := 0; i < I; i++ {
+		r, c := i/cols, i%cols
+		xk, xref := axisName("x", i+1)
+		yk, yref := axisName("y", i+1)
+		layout[xk] = obj{"domain": g.xDomains[c], "anchor": yref, "showticklabels": false, "ticks": ""}
+		layout[yk] = obj{"domain": g.yDomains[r], "anchor": xref, "showticklabels": false, "ticks": "", "autorange": "reversed"}
+		z := make([]nums, F)
+		for a := 0; a < F; a++ {
+			z[a] = make(nums, F)
+			for b := 0; b < F; b++ {
+				s := 0.0
+				for h := 0; h < H; h++ {
+					s += m.W[(i*H+h)*F+a] * m.W[(i*H+h)*F+b]
+				}
+				z[a][b] = roundTo(s, 3)
+			}
+		}
+		tr := obj{
+			"type": "heatmap", "z": z, "xaxis": xref, "yaxis": yref,
+			"zmin": -1, "zmax": 1, "colorscale": scale, "showscale": i == 0,
+			"hovertemplate": "In %{x}<br>Out %{y}<br>Weight %{z:.2f}<extra>inst " + fmt.Sprint(i) + "</extra>",
+		}
+		if i == 0 {
+			tr["colorbar"] = obj{"title": obj{"text": "WᵀW"}, "len": 0.6, "thickness": 14}
+		}
+		data = append(data, tr)
+		notes = append(notes, g.subplotTitle(r, c, m.featProbTitle(i), 12))
+	}
+	layout["annotations"] = notes
+	return &figure{ID: "toy-gram", Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}
+}
+
+// lossFigure is the toy model's training-loss curve (loss per instance).
+func lossFigure(m *ToyModel) *figure {
+	x, y := make(nums, len(m.LossCurve)), make(nums, len(m.LossCurve))
+	for k, p := range m.LossCurve {
+		x[k], y[k] = p.X, roundTo(p.Y, 8)
+	}
+	return &figure{
+		ID: "toy-loss", Kind: "plot",
+		Data: []obj{{"type": "scatter", "mode": "lines", "x": x, "y": y, "name": "loss / instance", "line": obj{"color": "black", "width": 1.5}}},
+		Layout: obj{
+			"title": obj{"text": fmt.Sprintf("Toy model training loss (final %.4g)", m.FinalLoss), "x": 0.02, "xanchor": "left"},
+			"width": 900, "height": 360,
+			"xaxis":  obj{"title": obj{"text": "Training Steps"}},
+			"yaxis":  obj{"title": obj{"text": "Loss per instance"}, "type": "log"},
+			"margin": obj{"l": 70, "r": 30, "t": 60, "b": 50},
+		},
+		Config: plotConfig(),
+	}
+}
+
+// modelFigures returns the toy model's figures and any notes.
+func modelFigures(m *ToyModel) (figs []*figure, notes []string) {
+	if m.DHidden == 2 {
+		figs = append(figs, featuresFigure(m))
+		if m.NHidden > 0 {
+			figs = append(figs, hiddenFigure(m))
+		} else {
+			notes = append(notes, "No hidden-state sample was given, so the hidden-state scatter is skipped.")
+		}
+	} else {
+		figs = append(figs, gramFigure(m))
+		notes = append(notes, fmt.Sprintf("d_hidden = %d ≠ 2: the features cannot be drawn in 2-D, so WᵀW is shown instead; the hidden-state scatter is skipped.", m.DHidden))
+	}
+	if len(m.LossCurve) > 0 {
+		figs = append(figs, lossFigure(m))
+	}
+	return figs, notes
+}

@@ -1,0 +1,62 @@
+package report
+
+import (
+	"math"
+	"strings"
+)
+
+// Figure 5: the Figure-15 shrinkage scatter (spec §7.6 part 2): the
+// reconstructed activation against the true one per SAE, opacity 0.25, a
+// dashed grey y = x over [0, 1.1] and a y-marginal histogram per series.
+
+var seriesColors = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}
+
+func shrinkageFigure(s *Shrinkage) *figure {
+	title := s.Title
+	if title == "" {
+		names := make([]string, len(s.Series))
+		for k, se := range s.Series {
+			names[k] = se.Name
+		}
+		title = "Act vs Reconstructed Act for " + strings.Join(names, " & ")
+	}
+	var data []obj
+	ymax := 1.1
+	for k, se := range s.Series {
+		col := seriesColors[k%len(seriesColors)]
+		x, y := make(nums, len(se.X)), make(nums, len(se.Y))
+		for n := range se.X {
+			x[n], y[n] = round4(se.X[n]), round4(se.Y[n])
+			if !math.IsNaN(se.Y[n]) && !math.IsInf(se.Y[n], 0) {
+				ymax = math.Max(ymax, se.Y[n]*1.05)
+			}
+		}
+		data = append(data,
+			obj{
+				"type": "scatter", "mode": "markers", "x": x, "y": y, "name": se.Name,
+				"legendgroup": se.Name, "opacity": 0.25,
+				"marker":        obj{"color": col, "size": 5},
+				"hovertemplate": "Act %{x:.4f}<br>Reconstructed act %{y:.4f}<extra>" + se.Name + "</extra>",
+			},
+			obj{
+				"type": "histogram", "y": y, "name": se.Name, "legendgroup": se.Name, "showlegend": false,
+				"xaxis": "x2", "yaxis": "y", "opacity": 0.6, "marker": obj{"color": col},
+				"nbinsy": 60, "hovertemplate": "%{y}: %{x}<extra>" + se.Name + "</extra>",
+			})
+	}
+	data = append(data, obj{
+		"type": "scatter", "mode": "lines", "x": []float64{0, 1.1}, "y": []float64{0, 1.1},
+		"name": "y = x", "line": obj{"color": "grey", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
+	})
+	layout := obj{
+		"title": obj{"text": title, "x": 0.02, "xanchor": "left"},
+		"width": 900, "height": 560,
+		"xaxis":   obj{"title": obj{"text": "Act"}, "range": []float64{0, 1.1}, "domain": []float64{0, 0.8}},
+		"yaxis":   obj{"title": obj{"text": "Reconstructed act"}, "range": []float64{0, roundTo(ymax, 3)}},
+		"xaxis2":  obj{"domain": []float64{0.82, 1}, "anchor": "y", "showticklabels": false, "showgrid": false},
+		"barmode": "overlay", "hovermode": "closest",
+		"legend": obj{"x": 0.02, "y": 0.98, "bgcolor": "rgba(255,255,255,0.6)"},
+		"margin": obj{"l": 70, "r": 20, "t": 60, "b": 50},
+	}
+	return &figure{ID: "shrinkage", Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}
+}
