@@ -17,10 +17,15 @@ const (
 	DeadSamples = 16384
 )
 
-// Instance is one SAE instance's evaluation.
+// Instance is one SAE instance's evaluation. Loss terms are means over the evaluation batch
+// of the architecture's inference forward (BatchTopK and Matryoshka: the threshold path, JumpReLU
+// with θ = τ). LSparsity is the L1 (standard), Σ ReLU(π_gate) (gated) or the L0 (JumpReLU,
+// TopK family); LAux is Gated's L_aux or the TopK family's L_auxk (with the dead mask at the
+// end of training); Terms has every term by its reference name.
 type Instance struct {
 	Index                                      int
 	Loss, LReconstruction, LSparsity, LAux, L0 float64
+	Terms                                      map[string]float64
 	DeadLatents                                int
 	ExplainedVariance, L2Ratio, RelBias, Slope float64
 	Recovery                                   metrics.Recovery
@@ -48,19 +53,22 @@ func SAE(s *sae.SAE, seed uint64) (Result, error) {
 	ev := metrics.ExplainedVariance(h, out.HRec, LossSamples, I, D)
 	l2 := metrics.L2Ratio(h, out.HRec, LossSamples, I, D)
 	rb := metrics.RelativeReconstructionBias(h, out.HRec, LossSamples, I, D)
+	// Learned directions: W_dec_normalized, i.e. the decoder rows normalised. Gated and JumpReLU
+	// decode with the raw W_dec; its rows normalised are their directions all the same.
 	wn := s.WDecNormalized()
 	trueDirs := s.Model.W[:D*F] // [D][F]: column f is feature f's direction
 	res := Result{Instances: make([]Instance, I)}
 	for i := 0; i < I; i++ {
-		in := Instance{Index: i, L0: l0[i], DeadLatents: dead[i], ExplainedVariance: ev[i], L2Ratio: l2[i], RelBias: rb[i]}
+		in := Instance{Index: i, L0: l0[i], DeadLatents: dead[i], ExplainedVariance: ev[i], L2Ratio: l2[i], RelBias: rb[i],
+			Terms: map[string]float64{}}
 		for b := 0; b < LossSamples; b++ {
 			in.Loss += out.Loss[b*I+i] / LossSamples
-			in.LReconstruction += out.LReconstruction[b*I+i] / LossSamples
-			in.LSparsity += out.LSparsity[b*I+i] / LossSamples
-			if la, ok := out.Terms["L_aux"]; ok {
-				in.LAux += la[b*I+i] / LossSamples
+			for _, name := range s.TermNames() {
+				in.Terms[name] += out.Terms[name][b*I+i] / LossSamples
 			}
 		}
+		in.LReconstruction, in.LSparsity = in.Terms["L_reconstruction"], in.Terms["L_sparsity"]
+		in.LAux = in.Terms["L_aux"] + in.Terms["L_auxk"] // at most one exists
 		rec, err := metrics.Recover(trueDirs, D, F, wn[i*S*D:(i+1)*S*D], S, alive[i*S:(i+1)*S], metrics.DefaultRecoveryThreshold)
 		if err != nil {
 			return Result{}, err

@@ -6,12 +6,15 @@ package sae
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"saelab/optim"
 )
 
-// Config is ToySAEConfig (spec §2.1) plus the architecture choice.
+// Config is ToySAEConfig (spec §2.1) plus the architecture choice and the hyperparameters of
+// the architectures beyond the reference (spec §5). Fields an architecture does not use are
+// ignored by it (and still validated for range).
 type Config struct {
 	NInst              int     `yaml:"n_inst"`
 	DIn                int     `yaml:"d_in"`
@@ -21,15 +24,62 @@ type Config struct {
 	WeightNormalizeEps float64 `yaml:"weight_normalize_eps"`
 	TiedWeights        bool    `yaml:"tied_weights"`
 	STEEpsilon         float64 `yaml:"ste_epsilon"` // JumpReLU's rectangle-kernel bandwidth
+
+	// K is the number of latents kept: per sample for topk (an integer in [1, d_sae]); on
+	// average per sample for batchtopk and matryoshka (int(K·B) kept per batch; K in (0, d_sae]).
+	K float64 `yaml:"k"`
+	// AuxKCoeff scales the TopK family's AuxK loss (SAELens aux_loss_coefficient, default 1.0;
+	// 0 turns it off). k_aux = d_in/2 is fixed by the spec (§5).
+	AuxKCoeff float64 `yaml:"aux_k_coeff"`
+	// DeadFeatureWindow: a latent is dead for AuxK once it has not fired for more than this
+	// many training steps (SAELens dead_feature_window, default 1000).
+	DeadFeatureWindow int `yaml:"dead_feature_window"`
+	// RescaleActsByDecoderNorm selects on pre·‖W_dec,j‖ and divides the kept activations by
+	// ‖W_dec,j‖ (TopK family). Default false: saelab renormalises untied decoders every step,
+	// which makes it a no-op there (SAELens defaults it to true because it does not).
+	RescaleActsByDecoderNorm bool `yaml:"rescale_acts_by_decoder_norm"`
+	// TopKThresholdLR is the BatchTopK threshold EMA rate: τ ← (1−lr)·τ + lr·(min positive
+	// kept activation) (SAELens topk_threshold_lr, default 0.01).
+	TopKThresholdLR float64 `yaml:"topk_threshold_lr"`
+	// MatryoshkaWidths are the nested prefix widths, strictly increasing, in [1, d_sae]; d_sae
+	// is appended when the last is smaller (as SAELens does). Empty means the default
+	// DefaultMatryoshkaWidths(d_sae) (saelab's choice; SAELens has no default).
+	MatryoshkaWidths []int `yaml:"matryoshka_widths,flow"`
 }
 
 // Archs lists the architectures Train accepts.
-var Archs = []string{"standard"}
+var Archs = []string{"standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka"}
 
 // DefaultConfig returns the reference defaults for an SAE over a toy model of nInst
-// instances and hidden size dIn.
+// instances and hidden size dIn: ARENA's ToySAEConfig (§2.1) for the reference architectures,
+// SAELens 6's for the TopK family (aux_loss_coefficient 1, dead_feature_window 1000,
+// topk_threshold_lr 0.01), and K = 1 (saelab's toy default: SAELens's k = 100 exceeds d_sae).
 func DefaultConfig(nInst, dIn, dSAE int) Config {
-	return Config{NInst: nInst, DIn: dIn, DSAE: dSAE, Arch: "standard", SparsityCoeff: 0.2, WeightNormalizeEps: 1e-8, STEEpsilon: 0.01}
+	return Config{NInst: nInst, DIn: dIn, DSAE: dSAE, Arch: "standard", SparsityCoeff: 0.2, WeightNormalizeEps: 1e-8, STEEpsilon: 0.01,
+		K: 1, AuxKCoeff: 1, DeadFeatureWindow: 1000, TopKThresholdLR: 0.01}
+}
+
+// DefaultMatryoshkaWidths halves d_sae until 1 and returns the widths in increasing order:
+// 5 → [1 2 5], 30 → [1 3 7 15 30], 16 → [1 2 4 8 16].
+func DefaultMatryoshkaWidths(dSAE int) []int {
+	var ws []int
+	for w := dSAE; w >= 1; w /= 2 {
+		ws = append([]int{w}, ws...)
+	}
+	return ws
+}
+
+// Widths returns the effective Matryoshka prefix widths: MatryoshkaWidths (or the default)
+// with d_sae appended when missing.
+func (c Config) Widths() []int {
+	if len(c.MatryoshkaWidths) == 0 {
+		return DefaultMatryoshkaWidths(c.DSAE)
+	}
+	ws := append([]int(nil), c.MatryoshkaWidths...)
+	if ws[len(ws)-1] != c.DSAE {
+		ws = append(ws, c.DSAE)
+	}
+	return ws
 }
 
 // Validate reports the first field out of range.
@@ -48,15 +98,49 @@ func (c Config) Validate() error {
 	case !(c.STEEpsilon > 0) || math.IsInf(c.STEEpsilon, 0):
 		return fmt.Errorf("ste_epsilon = %v: must be a finite number > 0", c.STEEpsilon)
 	}
+	if err := c.validateArch(); err != nil {
+		return err
+	}
 	if c.NInst*c.DIn*c.DSAE > 1<<26 {
 		return fmt.Errorf("n_inst·d_in·d_sae = %d: must be at most %d", c.NInst*c.DIn*c.DSAE, 1<<26)
 	}
-	for _, a := range Archs {
-		if c.Arch == a {
-			return nil
+	return nil
+}
+
+// validateArch checks the arch name and the hyperparameters of the architectures beyond the
+// reference; each error names the field, its value and what is allowed.
+func (c Config) validateArch() error {
+	if !slices.Contains(Archs, c.Arch) {
+		return fmt.Errorf("arch = %q: must be one of %s", c.Arch, strings.Join(Archs, ", "))
+	}
+	switch {
+	case !(c.AuxKCoeff >= 0) || math.IsInf(c.AuxKCoeff, 0):
+		return fmt.Errorf("aux_k_coeff = %v: must be a finite number ≥ 0", c.AuxKCoeff)
+	case c.DeadFeatureWindow < 0:
+		return fmt.Errorf("dead_feature_window = %d: must be ≥ 0", c.DeadFeatureWindow)
+	case !(c.TopKThresholdLR >= 0 && c.TopKThresholdLR <= 1):
+		return fmt.Errorf("topk_threshold_lr = %v: must be in [0, 1]", c.TopKThresholdLR)
+	}
+	switch c.Arch {
+	case "topk":
+		if !(c.K >= 1 && c.K <= float64(c.DSAE)) || c.K != math.Trunc(c.K) {
+			return fmt.Errorf("k = %v: topk needs an integer in [1, d_sae = %d]", c.K, c.DSAE)
+		}
+	case "batchtopk", "matryoshka":
+		if !(c.K > 0 && c.K <= float64(c.DSAE)) {
+			return fmt.Errorf("k = %v: %s needs a number in (0, d_sae = %d]", c.K, c.Arch, c.DSAE)
 		}
 	}
-	return fmt.Errorf("arch = %q: must be one of %s", c.Arch, strings.Join(Archs, ", "))
+	if c.Arch == "matryoshka" {
+		prev := 0
+		for _, w := range c.MatryoshkaWidths {
+			if w <= prev || w > c.DSAE {
+				return fmt.Errorf("matryoshka_widths = %v: must be strictly increasing widths in [1, d_sae = %d]", c.MatryoshkaWidths, c.DSAE)
+			}
+			prev = w
+		}
+	}
+	return nil
 }
 
 // TrainConfig holds optimize's arguments (spec §2.7).

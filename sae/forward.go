@@ -5,41 +5,99 @@ import "math"
 // Output is forward's result (spec §2.5) for a dense batch. Shapes:
 //
 //	LReconstruction, LSparsity, Loss [B][I];  Acts [B][I][S];  HRec [B][I][D]
-//	Terms maps each loss-term name to its [B][I] slice (L_aux too where the arch has it).
+//	Terms maps each loss-term name to its [B][I] slice (L_aux, L_auxk, L_matryoshka too where
+//	the arch has them).
 type Output struct {
 	LReconstruction, LSparsity, Loss []float64
 	Acts, HRec                       []float64
 	Terms                            map[string][]float64
 }
 
-// sample dispatches one sample to its architecture's forward(+backward) and returns the
-// loss terms in TermNames order.
-func (s *SAE) sample(i int, h []float64, scale float64, w *work, grad bool) (terms [3]float64) {
-	lrec, lsp := s.standardSample(i, h, scale, w, grad)
-	return [3]float64{lrec, lsp}
-}
+// termVec holds one sample's loss terms in TermNames order (at most four).
+type termVec [4]float64
 
-// TermNames lists the architecture's loss-term names, as in the reference's loss_dict.
-func (s *SAE) TermNames() []string { return []string{"L_reconstruction", "L_sparsity"} }
+// TermNames lists the architecture's loss-term names, as in the reference's loss_dict. The
+// first two are always L_reconstruction and L_sparsity (the training loop's scalars rely on it).
+//
+//	standard, jumprelu:  L_reconstruction, L_sparsity
+//	gated:               L_reconstruction, L_sparsity, L_aux
+//	topk, batchtopk:     L_reconstruction, L_sparsity, L_auxk
+//	matryoshka:          L_reconstruction, L_sparsity, L_auxk, L_matryoshka
+//
+// For the TopK family L_sparsity is the L0 (count of nonzero activations): it is reported but
+// not penalised, since the selection fixes the sparsity; L_matryoshka is the sum of the
+// prefix-width reconstruction terms.
+func (s *SAE) TermNames() []string {
+	switch s.arch {
+	case archGated:
+		return []string{"L_reconstruction", "L_sparsity", "L_aux"}
+	case archTopK, archBatchTopK:
+		return []string{"L_reconstruction", "L_sparsity", "L_auxk"}
+	case archMatryoshka:
+		return []string{"L_reconstruction", "L_sparsity", "L_auxk", "L_matryoshka"}
+	}
+	return []string{"L_reconstruction", "L_sparsity"}
+}
 
 // lossOf combines the terms into the per-sample loss.
-func (s *SAE) lossOf(t [3]float64) float64 {
-	return t[0] + s.Cfg.SparsityCoeff*t[1]
+func (s *SAE) lossOf(t termVec) float64 {
+	switch s.arch {
+	case archStandard, archJumpReLU:
+		return t[0] + s.Cfg.SparsityCoeff*t[1]
+	case archGated:
+		return t[0] + s.Cfg.SparsityCoeff*t[1] + t[2]
+	}
+	return t[0] + t[2] + t[3] // TopK family: reconstruction + AuxK (+ Matryoshka prefixes)
 }
 
-// Forward runs the SAE on a dense batch h [B][I][D] without changing anything.
+// kernel runs one sample h [D] of instance i through the architecture's forward, leaving the
+// activations in w.acts and the reconstruction in w.hrec, and returns its loss terms. With grad
+// it adds scale·∂loss/∂θ to w.g (scale = multiplicity/B); the decoder-normalisation gradient
+// of the standard and TopK family is completed by finishDecoderGrad once per batch. aw must
+// hold prepArch(i) of the current parameters. BatchTopK and Matryoshka run their inference
+// forward here (JumpReLU with θ = τ); their training forward is batchTopK.
+func (s *SAE) kernel(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+	switch s.arch {
+	case archStandard:
+		lrec, lsp := s.standardSample(i, h, scale, w, grad)
+		return termVec{lrec, lsp}
+	case archGated:
+		return s.gatedSample(i, h, scale, w, aw, grad)
+	case archJumpReLU:
+		return s.jumpReLUSample(i, h, scale, w, aw, grad)
+	case archTopK:
+		return s.topkSample(i, h, scale, w, aw, grad, selectTopK)
+	default: // archBatchTopK, archMatryoshka
+		return s.topkSample(i, h, scale, w, aw, grad, selectThreshold)
+	}
+}
+
+// sample is kernel for callers outside the training step (the data log, resampling): it
+// derives the architecture's per-instance values from the current parameters first. It uses
+// instance i's scratch, so it must run on instance i's worker (as the training loop does).
+func (s *SAE) sample(i int, h []float64, scale float64, w *work, grad bool) termVec {
+	if s.arch == archStandard {
+		lrec, lsp := s.standardSample(i, h, scale, w, grad)
+		return termVec{lrec, lsp}
+	}
+	aw := &s.tw[i]
+	s.prepArch(i, aw)
+	return s.kernel(i, h, scale, w, aw, grad)
+}
+
+// Forward runs the SAE's inference forward on a dense batch h [B][I][D] without changing
+// anything. BatchTopK and Matryoshka use the threshold path (JumpReLU with θ = τ, as SAELens
+// exports them); ForwardTraining gives their batch-coupled training forward.
 func (s *SAE) Forward(h []float64, B int) Output {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	out := s.newOutput(B)
 	names := s.TermNames()
-	out := Output{Loss: make([]float64, B*I), Acts: make([]float64, B*I*S), HRec: make([]float64, B*I*D), Terms: map[string][]float64{}}
-	for _, n := range names {
-		out.Terms[n] = make([]float64, B*I)
-	}
-	w := s.newWork()
+	w, aw := s.newWork(), &archWork{}
 	for i := 0; i < I; i++ {
 		s.prepare(i, w)
+		s.prepArch(i, aw)
 		for b := 0; b < B; b++ {
-			t := s.sample(i, h[(b*I+i)*D:(b*I+i+1)*D], 0, w, false)
+			t := s.kernel(i, h[(b*I+i)*D:(b*I+i+1)*D], 0, w, aw, false)
 			for k, n := range names {
 				out.Terms[n][b*I+i] = t[k]
 			}
@@ -48,27 +106,83 @@ func (s *SAE) Forward(h []float64, B int) Output {
 			copy(out.HRec[(b*I+i)*D:], w.hrec)
 		}
 	}
+	return out
+}
+
+// ForwardTraining runs the training forward on a dense batch h [B][I][D] (each instance's B
+// samples are one training batch) without changing anything. It differs from Forward only for
+// BatchTopK and Matryoshka, whose training forward keeps the int(k·B) largest activations of
+// the whole batch.
+func (s *SAE) ForwardTraining(h []float64, B int) Output {
+	out, _ := s.forwardTraining(h, B)
+	return out
+}
+
+// forwardTraining is ForwardTraining plus, for the batch-coupled archs, the selection mask
+// kept [B][I][S] (zeros may be kept when fewer than int(k·B) values are positive).
+func (s *SAE) forwardTraining(h []float64, B int) (Output, []bool) {
+	if !s.arch.batchCoupled() {
+		return s.Forward(h, B), nil
+	}
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	out := s.newOutput(B)
+	kept := make([]bool, B*I*S)
+	names := s.TermNames()
+	w, aw := s.newWork(), &archWork{}
+	for i := 0; i < I; i++ {
+		hb := denseHidden(h, B, I, D, i)
+		zeros := hb.zeroPositions(B)
+		s.prepare(i, w)
+		s.prepArch(i, aw)
+		s.batchTopK(i, hb, B, w, aw, false, func(k, mult int, t termVec) {
+			var pos []int
+			if k >= 0 {
+				pos = []int{int(hb.Sample[k])}
+			} else {
+				pos, zeros = zeros[:mult], zeros[mult:] // zero classes come in sample order
+			}
+			for _, b := range pos {
+				for n, name := range names {
+					out.Terms[name][b*I+i] = t[n]
+				}
+				out.Loss[b*I+i] = s.lossOf(t)
+				copy(out.Acts[(b*I+i)*S:], w.acts)
+				copy(out.HRec[(b*I+i)*D:], w.hrec)
+				copy(kept[(b*I+i)*S:(b*I+i+1)*S], aw.keep)
+			}
+		})
+	}
+	return out, kept
+}
+
+func (s *SAE) newOutput(B int) Output {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	out := Output{Loss: make([]float64, B*I), Acts: make([]float64, B*I*S), HRec: make([]float64, B*I*D), Terms: map[string][]float64{}}
+	for _, n := range s.TermNames() {
+		out.Terms[n] = make([]float64, B*I)
+	}
 	out.LReconstruction, out.LSparsity = out.Terms["L_reconstruction"], out.Terms["L_sparsity"]
 	return out
 }
 
-// Gradients returns sum_i mean_b loss on a dense batch h [B][I][D] and its gradient with
-// respect to each parameter, by name (the quantity the reference backpropagates).
+// Gradients returns sum_i mean_b loss on a dense batch h [B][I][D] (each instance's B samples
+// being one training batch) and its gradient with respect to each parameter, by name (the
+// quantity the reference backpropagates). It runs the training step's own path, with all-zero
+// samples grouped, and changes nothing.
 func (s *SAE) Gradients(h []float64, B int) (float64, map[string][]float64) {
-	I, D := s.Cfg.NInst, s.Cfg.DIn
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
 	params := s.Params()
 	grads := map[string][]float64{}
 	for _, p := range params {
 		grads[p.Name] = make([]float64, len(p.Data))
 	}
-	w := s.newWork()
+	w, aw := s.newWork(), &archWork{}
+	counts := make([]int, S)
 	var total float64
 	for i := 0; i < I; i++ {
 		s.prepare(i, w)
-		for b := 0; b < B; b++ {
-			total += s.lossOf(s.sample(i, h[(b*I+i)*D:(b*I+i+1)*D], 1/float64(B), w, true)) / float64(B)
-		}
-		s.finishDecoderGrad(i, w)
+		sums := s.batchLoss(i, denseHidden(h, B, I, D, i), B, w, aw, counts)
+		total += sums[0] / float64(B)
 		for k, p := range params {
 			per := len(p.Data) / I
 			copy(grads[p.Name][i*per:(i+1)*per], w.g[k])
@@ -80,13 +194,22 @@ func (s *SAE) Gradients(h []float64, B int) (float64, map[string][]float64) {
 // lossGradBatch runs instance i's training batch forward and backward: it adds the
 // gradient of mean_b loss to w.g, counts each latent's active samples into counts, and
 // returns the batch sums of [loss, terms...]. All-zero samples go through once, weighted by
-// their count. Architectures whose forward couples samples (BatchTopK) replace this.
-func (s *SAE) lossGradBatch(i int, hb *hiddenBatch, B int, w *work, counts []int) (sums [4]float64) {
+// their count. It leaves in instance i's scratch what afterStep needs (which latents fired,
+// BatchTopK's smallest kept activation).
+func (s *SAE) lossGradBatch(i int, hb *hiddenBatch, B int, w *work, counts []int) (sums [5]float64) {
+	aw := &s.tw[i]
+	sums = s.batchLoss(i, hb, B, w, aw, counts)
+	aw.pending = true
+	return sums
+}
+
+// batchLoss is lossGradBatch with explicit scratch. w must hold prepare(i).
+func (s *SAE) batchLoss(i int, hb *hiddenBatch, B int, w *work, aw *archWork, counts []int) (sums [5]float64) {
 	D := s.Cfg.DIn
 	invB := 1 / float64(B)
 	clear(counts)
-	add := func(h []float64, mult int) {
-		t := s.sample(i, h, float64(mult)*invB, w, true)
+	s.prepArch(i, aw)
+	add := func(t termVec, mult int) {
 		fm := float64(mult)
 		sums[0] += fm * s.lossOf(t)
 		for k := range t {
@@ -98,22 +221,89 @@ func (s *SAE) lossGradBatch(i int, hb *hiddenBatch, B int, w *work, counts []int
 			}
 		}
 	}
-	if hb.NZero > 0 {
-		add(w.zero, hb.NZero)
+	if s.arch.batchCoupled() {
+		s.batchTopK(i, hb, B, w, aw, true, func(_, mult int, t termVec) { add(t, mult) })
+	} else if s.arch == archStandard {
+		sums = s.standardBatch(i, hb, B, w, counts) // standard.go: the vectorised kernels
+	} else {
+		if hb.NZero > 0 {
+			add(s.kernel(i, w.zero, float64(hb.NZero)*invB, w, aw, true), hb.NZero)
+		}
+		for k := range hb.Sample {
+			add(s.kernel(i, hb.H[k*D:(k+1)*D], invB, w, aw, true), 1)
+		}
 	}
-	for k := range hb.Sample {
-		add(hb.H[k*D:(k+1)*D], 1)
+	if s.arch == archStandard || s.arch.topkFamily() {
+		s.finishDecoderGrad(i, w) // these decode with W_dec_normalized
 	}
-	s.finishDecoderGrad(i, w)
+	for j, c := range counts {
+		aw.fired[j] = c > 0
+	}
 	return sums
 }
 
 // afterStep runs after instance i's Adam update: the untied decoder's hard projection back
-// to unit rows (spec §2.7 step 5; Adam's moments are untouched).
+// to unit rows (spec §2.7 step 5; Adam's moments are untouched; every architecture, as the
+// reference's loop does for Gated and JumpReLU too), then the non-trained state of the TopK
+// family from this step's batch: steps since each latent fired (SAELens: +1, 0 on firing) and
+// BatchTopK's threshold τ ← (1−lr)·τ + lr·(min positive kept activation) when one exists.
 func (s *SAE) afterStep(i int, w *work) {
 	if s.WDec != nil {
 		D, S := s.Cfg.DIn, s.Cfg.DSAE
 		dec := s.WDec[i*S*D : (i+1)*S*D]
 		normalizeRows(dec, dec, nil, S, D, s.Cfg.WeightNormalizeEps)
 	}
+	aw := &s.tw[i]
+	if !aw.pending {
+		return
+	}
+	aw.pending = false
+	if s.StepsSinceFired != nil {
+		S := s.Cfg.DSAE
+		for j, f := range aw.fired {
+			if f {
+				s.StepsSinceFired[i*S+j] = 0
+			} else {
+				s.StepsSinceFired[i*S+j]++
+			}
+		}
+	}
+	if s.Threshold != nil && aw.hasMin {
+		lr := s.Cfg.TopKThresholdLR
+		s.Threshold[i] = (1-lr)*s.Threshold[i] + lr*aw.minKept
+	}
+}
+
+// denseHidden is instance i's training batch for a dense h [B][I][D], with all-zero rows
+// grouped exactly as drawHidden groups them.
+func denseHidden(h []float64, B, I, D, i int) *hiddenBatch {
+	hb := &hiddenBatch{}
+	for b := 0; b < B; b++ {
+		row := h[(b*I+i)*D : (b*I+i+1)*D]
+		zero := true
+		for _, v := range row {
+			zero = zero && v == 0
+		}
+		if zero {
+			hb.NZero++
+			continue
+		}
+		hb.Sample = append(hb.Sample, int32(b))
+		hb.H = append(hb.H, row...)
+	}
+	return hb
+}
+
+// zeroPositions lists the all-zero samples' positions: the complement of Sample in [0, B).
+func (hb *hiddenBatch) zeroPositions(B int) []int {
+	out := make([]int, 0, hb.NZero)
+	k := 0
+	for b := 0; b < B; b++ {
+		if k < len(hb.Sample) && int(hb.Sample[k]) == b {
+			k++
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }

@@ -39,8 +39,8 @@ func unitVec(v []float64, eps float64) {
 	}
 }
 
-// setLatent writes latent j of instance i: its encoder column then its decoder row, in that
-// order, so with tied weights (one storage) the decoder's value is the one that stays.
+// setEncoder writes latent j's encoder column (W_enc, or W_gate for gated); setDecoder its
+// decoder row (with tied weights, one storage: the later write stays, spec §2.11).
 func (s *SAE) setEncoder(i, j int, col []float64) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	for d := 0; d < D; d++ {
@@ -57,8 +57,25 @@ func (s *SAE) setDecoder(i, j int, row []float64) {
 	s.setEncoder(i, j, row) // tied: W_dec is a view of W_encᵀ
 }
 
+// resetLatent resets latent j's architecture-specific parameters on resampling (spec §2.9,
+// §3, §4): b_enc ← 0; gated (no b_enc): b_mag, b_gate, r_mag ← 0; jumprelu also log θ ← log 0.1.
+// The TopK family's steps-since-fired counter is left alone (no reference resamples them).
+func (s *SAE) resetLatent(i, j int) {
+	k := i*s.Cfg.DSAE + j
+	switch s.arch {
+	case archGated:
+		s.BMag[k], s.BGate[k], s.RMag[k] = 0, 0, 0
+	case archJumpReLU:
+		s.BEnc[k] = 0
+		s.LogTheta[k] = math.Log(thetaInit)
+	default:
+		s.BEnc[k] = 0
+	}
+}
+
 // resampleSimpleLatent is spec §2.9 for one dead latent with its normalised random vector v̂:
-// W_enc[:,j] ← scale·v̂, then W_dec[j] ← v̂ (tied: v̂ wins), b_enc[j] ← 0.
+// W_enc[:,j] (W_gate for gated) ← scale·v̂, then W_dec[j] ← v̂ (tied: v̂ wins), then the
+// resets of resetLatent.
 func (s *SAE) resampleSimpleLatent(i, j int, vhat []float64, scale float64) {
 	col := make([]float64, len(vhat))
 	for d, v := range vhat {
@@ -66,7 +83,7 @@ func (s *SAE) resampleSimpleLatent(i, j int, vhat []float64, scale float64) {
 	}
 	s.setEncoder(i, j, col)
 	s.setDecoder(i, j, vhat)
-	s.BEnc[i*s.Cfg.DSAE+j] = 0
+	s.resetLatent(i, j)
 }
 
 // ResampleSimpleWith runs resample_simple over all instances with the random vectors given:
@@ -134,8 +151,10 @@ func (s *SAE) aliveEncoderNorm(i int, dead []bool) float64 {
 
 // resampleAdvancedInstance is spec §2.10 for instance i given its dead latents, a fresh
 // batch's samples picked by the caller (rows of hs [n_dead][D], already drawn with P ∝ MSE²):
-// W_dec[j] ← v̂ first, then W_enc[:,j] ← v̂·a·scale (tied: the encoder value wins), b_enc[j] ← 0,
-// with v̂ = normalise(h − b_dec) and a the mean alive encoder norm.
+// W_dec[j] ← v̂ first, then W_enc[:,j] ← v̂·a·scale (tied: the encoder value wins), then the
+// resets of resetLatent, with v̂ = normalise(h − b_dec) and a the mean alive encoder norm (of
+// W_gate's columns for gated). JumpReLU writes in its reference's order (spec §2.11): b_enc,
+// log θ, decoder, then encoder; the tied result is the same, v̂·a·scale.
 func (s *SAE) resampleAdvancedInstance(i int, dead []bool, hs []float64, scale float64) int {
 	D := s.Cfg.DIn
 	a := s.aliveEncoderNorm(i, dead)
@@ -153,9 +172,14 @@ func (s *SAE) resampleAdvancedInstance(i int, dead []bool, hs []float64, scale f
 		for d := range col {
 			col[d] = v[d] * a * scale
 		}
+		if s.arch == archJumpReLU {
+			s.resetLatent(i, j)
+		}
 		s.setDecoder(i, j, v)
 		s.setEncoder(i, j, col)
-		s.BEnc[i*s.Cfg.DSAE+j] = 0
+		if s.arch != archJumpReLU {
+			s.resetLatent(i, j)
+		}
 		n++
 	}
 	return n

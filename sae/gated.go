@@ -1,0 +1,112 @@
+package sae
+
+// Gated toy SAE (spec §3), forward and hand-derived backward side by side. Shapes for one
+// sample of instance i (D = DIn, S = DSAE):
+//
+//	h, h_cent, h_rec, via [D];  W_gate [D][S] (stored in WEnc);  W_dec [S][D] raw (aw.dec)
+//	b_gate, r_mag, b_mag, u = h_cent·W_gate, π_gate, π_mag, acts [S]
+//
+// There is no b_enc; W_mag[:,j] = exp(r_mag_j)·W_gate[:,j]; tied means W_dec = W_gateᵀ. The
+// decoder is used raw (spec §10), although the training loop still renormalises an untied one.
+
+// gatedSample runs one sample through the Gated SAE, leaving acts in w.acts and h_rec in
+// w.hrec, and returns (L_reconstruction, L_sparsity, L_aux). With grad it adds scale·∂loss/∂θ.
+func (s *SAE) gatedSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	Wg := s.WEnc[i*D*S : (i+1)*D*S]
+	bGate, bMag, bDec := s.BGate[i*S:(i+1)*S], s.BMag[i*S:(i+1)*S], s.BDec[i*D:(i+1)*D]
+	hc, u, pg, pm, acts, hrec, via := w.hc, aw.u, aw.gate, w.pre, w.acts, w.hrec, aw.v1
+
+	// h_cent = h − b_dec;  u = h_cent·W_gate;  π_gate = u + b_gate;  π_mag = exp(r_mag)⊙u + b_mag
+	for d := 0; d < D; d++ {
+		hc[d] = h[d] - bDec[d]
+	}
+	clear(u)
+	for d := 0; d < D; d++ {
+		row, x := Wg[d*S:(d+1)*S], hc[d]
+		for j := range u {
+			u[j] += x * row[j]
+		}
+	}
+	for j := range u {
+		pg[j] = u[j] + bGate[j]
+		pm[j] = aw.emag[j]*u[j] + bMag[j]
+	}
+	// acts = 1[π_gate > 0]⊙ReLU(π_mag);  h_rec = acts·W_dec + b_dec;  via = ReLU(π_gate)·sg(W_dec) + sg(b_dec)
+	copy(hrec, bDec)
+	copy(via, bDec)
+	var lsp float64
+	for j := range acts {
+		acts[j] = 0
+		if pg[j] <= 0 {
+			continue
+		}
+		row := aw.dec[j*D : (j+1)*D]
+		lsp += pg[j] // L_sparsity = Σ_j ReLU(π_gate_j)
+		for d := range via {
+			via[d] += pg[j] * row[d]
+		}
+		if pm[j] > 0 {
+			acts[j] = pm[j]
+			for d := range hrec {
+				hrec[d] += pm[j] * row[d]
+			}
+		}
+	}
+	// L_reconstruction = mean_d (h_rec − h)²;  L_aux = Σ_d (via − h)²  (sum, not mean: spec §10)
+	var lrec, laux float64
+	for d := range hrec {
+		e, a := hrec[d]-h[d], via[d]-h[d]
+		lrec += e * e
+		laux += a * a
+	}
+	lrec /= float64(D)
+	if !grad {
+		return termVec{lrec, lsp, laux}
+	}
+
+	// ∂/∂h_rec = scale·2(h_rec − h)/D (to b_dec directly);  ∂/∂via = scale·2(via − h) (W_dec and
+	// the additive b_dec detached: it reaches only π_gate).
+	gWg, gBGate, gRMag, gBMag, gBDec := w.g[s.ix.wEnc], w.g[s.ix.bGate], w.g[s.ix.rMag], w.g[s.ix.bMag], w.g[s.ix.bDec]
+	dh, dv, dhc := w.dh, aw.v2, w.dhc
+	for d := range dh {
+		dh[d] = scale * 2 * (hrec[d] - h[d]) / float64(D)
+		dv[d] = scale * 2 * (via[d] - h[d])
+		gBDec[d] += dh[d]
+		dhc[d] = 0
+	}
+	lam := scale * s.Cfg.SparsityCoeff
+	for j := 0; j < S; j++ {
+		if pg[j] <= 0 {
+			continue // f_gate = 0 and ReLU′(π_gate) = 0: latent j gets nothing
+		}
+		row := aw.dec[j*D : (j+1)*D]
+		// ∂π_gate_j = λ·scale + dv·W_dec_j  (L_sparsity and L_aux through ReLU(π_gate))
+		dpg := lam
+		for d := range dv {
+			dpg += dv[d] * row[d]
+		}
+		gBGate[j] += dpg
+		// ∂π_mag_j = f_j·1[π_mag_j > 0]·(dh·W_dec_j);  ∂W_dec_j += acts_j·dh
+		var dpm float64
+		if a := acts[j]; a > 0 {
+			for d := range dh {
+				dpm += dh[d] * row[d]
+				s.addDecoderGrad(w, j, d, a*dh[d])
+			}
+		}
+		// π_mag = e^r·u + b_mag:  ∂b_mag = ∂π_mag;  ∂r_mag = ∂π_mag·e^r·u (∂W_mag/∂r_mag = W_mag);
+		// ∂u = ∂π_gate + e^r·∂π_mag, and u = h_cent·W_gate: ∂W_gate[d,j] += h_cent_d·∂u, ∂h_cent_d += W_gate[d,j]·∂u
+		gBMag[j] += dpm
+		gRMag[j] += dpm * aw.emag[j] * u[j]
+		du := dpg + aw.emag[j]*dpm
+		for d := 0; d < D; d++ {
+			gWg[d*S+j] += hc[d] * du
+			dhc[d] += Wg[d*S+j] * du
+		}
+	}
+	for d := range dhc {
+		gBDec[d] -= dhc[d] // h_cent = h − b_dec (this b_dec is not detached)
+	}
+	return termVec{lrec, lsp, laux}
+}

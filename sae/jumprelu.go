@@ -1,0 +1,132 @@
+package sae
+
+// JumpReLU toy SAE (spec §4), forward and hand-derived backward with the straight-through
+// estimators side by side. Shapes for one sample of instance i (D = DIn, S = DSAE):
+//
+//	h, h_cent, h_rec [D];  W_enc [D][S];  W_dec [S][D] raw (aw.dec);  b_enc, log_theta, θ, pre, z, acts [S]
+//
+// θ = exp(log_theta); the decoder is used raw (spec §10), so a tied JumpReLU SAE has no norm
+// constraint at all, while an untied one is still renormalised by the training loop.
+
+// rectangle is the STE kernel K(u) = 1[|u| < ½] (strict on both sides, as the reference).
+func rectangle(u float64) float64 {
+	if u > -0.5 && u < 0.5 {
+		return 1
+	}
+	return 0
+}
+
+// heaviside is Heaviside(z, θ, ε) = 1[z > θ]; its ∂z is 0.
+func heaviside(z, theta float64) float64 {
+	if z > theta {
+		return 1
+	}
+	return 0
+}
+
+// heavisideGradTheta is Heaviside's STE ∂θ for upstream g: −(1/ε)·K((z−θ)/ε)·g (summed over
+// the batch by the caller).
+func heavisideGradTheta(z, theta, eps, g float64) float64 {
+	return -(1 / eps) * rectangle((z-theta)/eps) * g
+}
+
+// jumpReLU is JumpReLU(z, θ, ε) = z·1[z > θ]; its ∂z is 1[z > θ]·g (no STE to z).
+func jumpReLU(z, theta float64) float64 {
+	if z > theta {
+		return z
+	}
+	return 0
+}
+
+// jumpReLUGradTheta is JumpReLU's STE ∂θ for upstream g: −(θ/ε)·K((z−θ)/ε)·g.
+func jumpReLUGradTheta(z, theta, eps, g float64) float64 {
+	return -(theta / eps) * rectangle((z-theta)/eps) * g
+}
+
+// jumpReLUSample runs one sample through the JumpReLU SAE, leaving acts in w.acts and h_rec in
+// w.hrec, and returns (L_reconstruction, L_sparsity). With grad it adds scale·∂loss/∂θ.
+func (s *SAE) jumpReLUSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	enc := s.WEnc[i*D*S : (i+1)*D*S]
+	bEnc, bDec := s.BEnc[i*S:(i+1)*S], s.BDec[i*D:(i+1)*D]
+	hc, pre, z, acts, hrec, theta := w.hc, w.pre, aw.u, w.acts, w.hrec, aw.theta
+
+	// z = ReLU((h − b_dec)·W_enc + b_enc)
+	for d := 0; d < D; d++ {
+		hc[d] = h[d] - bDec[d]
+	}
+	copy(pre, bEnc)
+	for d := 0; d < D; d++ {
+		row, x := enc[d*S:(d+1)*S], hc[d]
+		for j := range pre {
+			pre[j] += x * row[j]
+		}
+	}
+	// acts = JumpReLU(z, θ);  L_sparsity = Σ_j Heaviside(z_j, θ_j);  h_rec = acts·W_dec + b_dec
+	copy(hrec, bDec)
+	var lsp float64
+	for j := range pre {
+		z[j] = max(pre[j], 0)
+		acts[j] = jumpReLU(z[j], theta[j])
+		lsp += heaviside(z[j], theta[j])
+		if a := acts[j]; a != 0 {
+			row := aw.dec[j*D : (j+1)*D]
+			for d := range hrec {
+				hrec[d] += a * row[d]
+			}
+		}
+	}
+	// L_reconstruction = mean_d (h_rec − h)²
+	var lrec float64
+	for d := range hrec {
+		e := hrec[d] - h[d]
+		lrec += e * e
+	}
+	lrec /= float64(D)
+	if !grad {
+		return termVec{lrec, lsp}
+	}
+
+	// ∂/∂h_rec = scale·2(h_rec − h)/D;  ∂acts_j = dh·W_dec_j;  ∂W_dec_j += acts_j·dh
+	// ∂θ_j = JumpReLU STE(∂acts_j) + Heaviside STE(λ·scale)  (the L0 term reaches only θ);
+	// ∂log θ_j = θ_j·∂θ_j;  ∂z_j = 1[z_j > θ_j]·∂acts_j;  ∂pre_j = 1[pre_j > 0]·∂z_j
+	gWEnc, gBEnc, gBDec, gLT := w.g[s.ix.wEnc], w.g[s.ix.bEnc], w.g[s.ix.bDec], w.g[s.ix.logTheta]
+	eps, lam := s.Cfg.STEEpsilon, scale*s.Cfg.SparsityCoeff
+	dh, dhc := w.dh, w.dhc
+	for d := range dh {
+		dh[d] = scale * 2 * (hrec[d] - h[d]) / float64(D)
+		gBDec[d] += dh[d]
+		dhc[d] = 0
+	}
+	for j := 0; j < S; j++ {
+		inWindow := rectangle((z[j]-theta[j])/eps) != 0
+		if acts[j] == 0 && !inWindow {
+			continue
+		}
+		row := aw.dec[j*D : (j+1)*D]
+		var da float64
+		for d := range dh {
+			da += dh[d] * row[d]
+		}
+		if inWindow {
+			dth := jumpReLUGradTheta(z[j], theta[j], eps, da) + heavisideGradTheta(z[j], theta[j], eps, lam)
+			gLT[j] += theta[j] * dth
+		}
+		a := acts[j]
+		if a == 0 || !(z[j] > theta[j]) || !(pre[j] > 0) {
+			continue
+		}
+		for d := range dh {
+			s.addDecoderGrad(w, j, d, a*dh[d])
+		}
+		gBEnc[j] += da
+		for d := 0; d < D; d++ {
+			gWEnc[d*S+j] += hc[d] * da
+			dhc[d] += enc[d*S+j] * da
+		}
+	}
+	for d := range dhc {
+		gBDec[d] -= dhc[d]
+	}
+	return termVec{lrec, lsp}
+}
