@@ -10,10 +10,13 @@ type Record struct {
 	H          []float64 // [B'][I][D] inputs
 	HR         []float64 // [B'][I][D] reconstructions
 	// Params holds a copy of every trainable parameter by its reference name
-	// ("W_enc", "_W_dec", "b_enc", "b_dec", and the architecture's own such as "W_gate", "log_theta").
+	// ("W_enc", "_W_dec", "b_enc", "b_dec", and the architecture's own such as "W_gate", "log_theta"),
+	// plus the non-trained state of SAE.State (BatchTopK/Matryoshka: "threshold" [I]).
 	Params map[string][]float64
-	// Terms holds each loss term per sample, [B'][I], by its reference name
-	// ("L_reconstruction", "L_sparsity", and "L_aux" where the architecture has one).
+	// Terms holds each loss term per sample, [B'][I], by its reference name (SAE.TermNames:
+	// "L_reconstruction", "L_sparsity", and "L_aux", "L_auxk", "L_matryoshka" where the
+	// architecture has them). BatchTopK and Matryoshka records use their inference forward
+	// (JumpReLU with θ = τ), like evaluation; the training batch's values are in DataLog.Scalars.
 	Terms map[string][]float64
 }
 
