@@ -14,6 +14,9 @@ type Input struct {
 	Model      *ToyModel // may be nil
 	Runs       []SAERun
 	Shrinkage  *Shrinkage // Figure-15 scatter (spec §7.6 part 2), may be nil
+	// Comparison is the cross-run table (one row per SAE run, e.g. per architecture of
+	// saelab compare), drawn first; none when empty.
+	Comparison []ComparisonRow
 
 	// Generated is the time shown as "generated"; zero means time.Now().
 	Generated time.Time
@@ -79,6 +82,20 @@ type InstanceRow struct {
 	Extra                                      map[string]float64 // optional further columns (e.g. "l2_ratio", "shrinkage_slope"), shown sorted by key
 }
 
+// ComparisonRow is one SAE run's line in the cross-run comparison table (Input.Comparison):
+// means over the run's instances of its evaluation. NaN means unknown and is shown as "–".
+type ComparisonRow struct {
+	Name, Arch, Resample string
+	Settings             string // the run's distinguishing hyperparameters, e.g. "λ 1 · resample advanced"
+	NInst                int
+	// Means over instances: L0, L_reconstruction, explained variance, MMCS (spec §6.2–6.4).
+	L0, LReconstruction, ExplainedVariance, MMCS float64
+	MonosemanticInstances                        int     // instances with every feature recovered (§6.4)
+	DeadLatents                                  float64 // mean dead latents per instance
+	ShrinkageSlope, L2Ratio                      float64 // means over instances (§6.5); < 1 = shrinkage
+	WallSeconds                                  float64
+}
+
 // Shrinkage is the Figure-15 scatter (spec §7.6 part 2).
 type Shrinkage struct {
 	Title  string         // "" means "Act vs Reconstructed Act for {names joined by ' & '}"
@@ -135,6 +152,16 @@ func (in *Input) validate() error {
 	for r := range in.Runs {
 		if err := in.Runs[r].validate(fmt.Sprintf("Runs[%d] (%q)", r, in.Runs[r].Name)); err != nil {
 			return err
+		}
+	}
+	for k, c := range in.Comparison {
+		switch {
+		case c.Name == "":
+			return fmt.Errorf("report: Comparison[%d].Name: empty", k)
+		case c.NInst < 0:
+			return fmt.Errorf("report: Comparison[%d] (%q).NInst: must be >= 0, got %d", k, c.Name, c.NInst)
+		case c.MonosemanticInstances < 0 || (c.NInst > 0 && c.MonosemanticInstances > c.NInst):
+			return fmt.Errorf("report: Comparison[%d] (%q).MonosemanticInstances: %d out of range [0, NInst=%d]", k, c.Name, c.MonosemanticInstances, c.NInst)
 		}
 	}
 	if s := in.Shrinkage; s != nil {

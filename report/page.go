@@ -1,5 +1,6 @@
 // Package report renders saelab's results as one offline, self-contained
-// HTML page: the toy model's features (spec §7.1), per SAE run the training
+// HTML page: an optional cross-run comparison table, the toy model's
+// features (spec §7.1), per SAE run the training
 // animation (§7.2), the frac_active plot (§7.3) and a table of metrics, the
 // Figure-15 shrinkage scatter (§7.6), and the resolved config.
 //
@@ -77,8 +78,8 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>
-<p class="wall">Wall time: {{.Wall}}</p>
-{{end}}{{end}}</section>
+{{if .Wall}}<p class="wall">Wall time: {{.Wall}}</p>
+{{end}}{{end}}{{end}}</section>
 {{end}}<section id="config">
 <h2>Config</h2>
 <p class="sub">The resolved config of this run, verbatim.</p>
@@ -122,6 +123,14 @@ func Render(in Input) ([]byte, error) {
 	}
 	if pd.ConfigYAML == "" {
 		pd.ConfigYAML = "(no config given)"
+	}
+
+	if t := comparisonTable(in.Comparison); t != nil {
+		pd.Sections = append(pd.Sections, &section{
+			ID: "comparison", Heading: "Comparison",
+			Sub:   comparisonSub,
+			Items: []item{{Table: t}},
+		})
 	}
 
 	if m := in.Model; m != nil {

@@ -642,3 +642,63 @@ func TestNonFinite(t *testing.T) {
 		t.Errorf("%d figures", len(specs(t, page)))
 	}
 }
+
+// TestComparisonTable checks the cross-run table: drawn first (before the toy model) with a
+// nav link, one escaped row per run in order, monosemantic as n/I, NaN as "–", no wall-time
+// line; absent without rows; rows are validated.
+func TestComparisonTable(t *testing.T) {
+	in := synthInput(4, 1, 3, 5, 8)
+	in.Comparison = []ComparisonRow{
+		{Name: "standard", Arch: "standard", Resample: "simple", Settings: "λ 0.2 · resample simple", NInst: 16,
+			L0: 0.1234, LReconstruction: 0.00123, ExplainedVariance: 0.9, MMCS: 0.975, MonosemanticInstances: 12,
+			DeadLatents: 0.25, ShrinkageSlope: 0.71, L2Ratio: 0.83, WallSeconds: 61},
+		{Name: "<topk & k2>", Arch: "topk", Settings: "k 2 · aux-k 1", NInst: 16, L0: 0.2,
+			LReconstruction: 0.0005, ExplainedVariance: 0.95, MMCS: 0.99, MonosemanticInstances: 16,
+			ShrinkageSlope: math.NaN(), L2Ratio: 1.01, WallSeconds: 3.5},
+	}
+	page := string(mustRender(t, in))
+	cmp, model := strings.Index(page, `<section id="comparison">`), strings.Index(page, `<section id="toy-model">`)
+	if cmp < 0 || model < 0 || cmp > model {
+		t.Fatalf("comparison section at %d, toy model at %d: want the comparison first", cmp, model)
+	}
+	if !strings.Contains(page, `<a href="#comparison">Comparison</a>`) {
+		t.Error("no nav link to the comparison")
+	}
+	sec := page[cmp:model]
+	for _, head := range comparisonHead {
+		if !strings.Contains(sec, "<th>"+head+"</th>") {
+			t.Errorf("no column %q", head)
+		}
+	}
+	rowRE := regexp.MustCompile(`<tr>((?:<td>[^<]*</td>)+)</tr>`)
+	rows := rowRE.FindAllStringSubmatch(sec, -1)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2:\n%s", len(rows), sec)
+	}
+	cells := func(r []string) []string {
+		return strings.Split(strings.TrimSuffix(strings.TrimPrefix(r[1], "<td>"), "</td>"), "</td><td>")
+	}
+	want := [][]string{
+		{"standard", "standard", "λ 0.2 · resample simple", "0.1234", "0.00123", "0.9", "0.975", "12/16", "0.25", "0.71", "0.83", "61.0 s (1m 01s)"},
+		{"&lt;topk &amp; k2&gt;", "topk", "k 2 · aux-k 1", "0.2", "5.000e-04", "0.95", "0.99", "16/16", "0", "–", "1.01", "3.5 s"},
+	}
+	for k, r := range rows {
+		if got := cells(r); strings.Join(got, "|") != strings.Join(want[k], "|") {
+			t.Errorf("row %d:\n got %q\nwant %q", k, got, want[k])
+		}
+	}
+	if strings.Contains(sec, `class="wall"`) {
+		t.Error("the comparison table has a wall-time line")
+	}
+	if strings.Contains(string(mustRender(t, synthInput(4, 1, 3, 5, 8))), `id="comparison"`) {
+		t.Error("comparison section without rows")
+	}
+	in.Comparison[1].MonosemanticInstances = 17
+	if _, err := Render(in); err == nil || !strings.Contains(err.Error(), `Comparison[1] ("<topk & k2>").MonosemanticInstances`) {
+		t.Errorf("bad row: err = %v", err)
+	}
+	in.Comparison[1].Name = ""
+	if _, err := Render(in); err == nil || !strings.Contains(err.Error(), "Comparison[1].Name") {
+		t.Errorf("unnamed row: err = %v", err)
+	}
+}

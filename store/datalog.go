@@ -19,6 +19,8 @@ import (
 //	h, h_r           F32 [T,B,I,D]
 //	param.<p>        F32 [T, shape of p]   W_enc, W_gate [I,D,S]; _W_dec [I,S,D]; b_dec [I,D];
 //	                                       b_enc, b_gate, r_mag, b_mag, log_theta [I,S];
+//	                                       threshold [I] (BatchTopK's τ; files written before
+//	                                       saelab 0.1.0-dev's compare hold [T,I,1], still read);
 //	                                       any other name [T,I,n/I] (or [T,n] if I does not divide n)
 //	term.<t>         F32 [T,B,I]           L_reconstruction, L_sparsity, L_aux, ...
 //	resample_steps   I64 [R]
@@ -86,8 +88,16 @@ func paramShape(name string, i, d, s int) ([]int, bool) {
 		return []int{i, d}, true
 	case "b_enc", "b_gate", "r_mag", "b_mag", "log_theta":
 		return []int{i, s}, true
+	case "threshold": // sae.State(): BatchTopK's and Matryoshka's τ, one per instance
+		return []int{i}, true
 	}
 	return nil, false
+}
+
+// legacyParamShape reports whether a parameter's stored per-record shape is an older layout
+// the reader still accepts: "threshold" as [I,1] (before it had its own shape).
+func legacyParamShape(name string, shape []int, i int) bool {
+	return name == "threshold" && equalShape(shape, []int{i, 1})
 }
 
 func product(shape []int) int {
@@ -439,7 +449,7 @@ func dataLogFromTensors(ts []Tensor, md map[string]string) (sae.DataLog, error) 
 			if len(t.Shape) < 1 || t.Shape[0] != T {
 				return log, fmt.Errorf("datalog: tensor %q: shape %s, want [T=%d, ...]", t.Name, describeShape(t.Shape), T)
 			}
-			if sh, ok := paramShape(p, I, D, S); ok && !equalShape(t.Shape[1:], sh) {
+			if sh, ok := paramShape(p, I, D, S); ok && !equalShape(t.Shape[1:], sh) && !legacyParamShape(p, t.Shape[1:], I) {
 				return log, fmt.Errorf("datalog: tensor %q: shape %s, want %s", t.Name, describeShape(t.Shape), describeShape(append([]int{T}, sh...)))
 			}
 			params[p] = t

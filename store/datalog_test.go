@@ -188,6 +188,69 @@ func TestDataLogEmptyAndTied(t *testing.T) {
 	}
 }
 
+// TestDataLogThreshold checks that BatchTopK's τ (sae.State() "threshold", one per instance) is
+// stored as param.threshold [T,I] and read back, and that the older [T,I,1] layout still reads.
+func TestDataLogThreshold(t *testing.T) {
+	const T, B, I, D, S = 3, 4, 2, 2, 5
+	params := standardParams(I, D, S)
+	params["threshold"] = I
+	log := makeLog(T, B, I, D, S, params, []string{"L_reconstruction", "L_sparsity", "L_auxk"}, 0)
+	p := filepath.Join(t.TempDir(), "d.safetensors")
+	if err := WriteDataLog(p, log); err != nil {
+		t.Fatal(err)
+	}
+	ts, md, err := ReadSafetensors(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, ok := FindTensor(ts, "param.threshold")
+	if !ok || !equalShape(th.Shape, []int{T, I}) {
+		t.Fatalf("param.threshold: found %v, shape %v, want [%d %d]", ok, th.Shape, T, I)
+	}
+	got, err := ReadDataLog(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, roundLog(log, f32)) {
+		t.Error("threshold round trip differs")
+	}
+	// A record whose threshold has the wrong length is an error naming the shape.
+	bad := makeLog(T, B, I, D, S, map[string]int{"threshold": I * S}, nil, 0)
+	if err := WriteDataLog(p, bad); err == nil || !strings.Contains(err.Error(), `Params["threshold"]`) {
+		t.Errorf("threshold of %d values: err = %v", I*S, err)
+	}
+	// Legacy [T,I,1].
+	for k := range ts {
+		if ts[k].Name == "param.threshold" {
+			ts[k].Shape = []int{T, I, 1}
+		}
+	}
+	if err := WriteSafetensors(p, ts, md); err != nil {
+		t.Fatal(err)
+	}
+	old, err := ReadDataLog(p)
+	if err != nil {
+		t.Fatalf("legacy [T,I,1] threshold: %v", err)
+	}
+	for r := range old.Records {
+		if !reflect.DeepEqual(old.Records[r].Params["threshold"], got.Records[r].Params["threshold"]) {
+			t.Errorf("record %d: legacy threshold %v, want %v", r, old.Records[r].Params["threshold"], got.Records[r].Params["threshold"])
+		}
+	}
+	// Any other shape is still an error.
+	for k := range ts {
+		if ts[k].Name == "param.threshold" {
+			ts[k].Shape = []int{T, 1, I}
+		}
+	}
+	if err := WriteSafetensors(p, ts, md); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadDataLog(p); err == nil || !strings.Contains(err.Error(), "param.threshold") {
+		t.Errorf("threshold [T,1,I]: err = %v", err)
+	}
+}
+
 func TestDataLogF16Option(t *testing.T) {
 	log := makeLog(3, 5, 2, 2, 3, standardParams(2, 2, 3), []string{"L_reconstruction"}, 1)
 	p := filepath.Join(t.TempDir(), "d.safetensors")

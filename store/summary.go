@@ -18,15 +18,18 @@ const (
 
 // Summary is summary.json: one entry per run of an experiment.
 type Summary struct {
-	Version string       `json:"version"`
-	Seed    uint64       `json:"seed"`
+	Version string `json:"version"`
+	Seed    uint64 `json:"seed"`
+	// Command is the command that wrote the directory when it shapes the report (e.g.
+	// "compare": best instances of every run and a cross-run table); omitted otherwise.
+	Command string       `json:"command,omitempty"`
 	Runs    []RunSummary `json:"runs"`
 }
 
 // RunSummary is one run. A toymodel run has exactly name, kind, steps, wall_seconds and
 // final_loss; an sae run has name, kind, arch, resample, steps, wall_seconds,
-// monosemantic_instances, mean_mmcs and instances (≥ 1). WriteSummary and ReadSummary enforce
-// this.
+// monosemantic_instances, mean_mmcs and instances (≥ 1), and optionally extra (run-level
+// numbers such as mean_shrinkage_slope). WriteSummary and ReadSummary enforce this.
 type RunSummary struct {
 	Name        string  `json:"name"`
 	Kind        string  `json:"kind"`
@@ -40,6 +43,9 @@ type RunSummary struct {
 	MonosemanticInstances *int              `json:"monosemantic_instances,omitempty"`
 	MeanMMCS              *float64          `json:"mean_mmcs,omitempty"`
 	Instances             []InstanceSummary `json:"instances,omitempty"`
+	// Extra holds further run-level numbers of an sae run (e.g. the instance means
+	// mean_shrinkage_slope, mean_l2_ratio) and is omitted when empty.
+	Extra map[string]float64 `json:"extra,omitempty"`
 }
 
 // InstanceSummary is one SAE instance of an sae run. Extra holds further named numbers (e.g.
@@ -99,6 +105,8 @@ func ValidateSummary(s Summary) error {
 				return fmt.Errorf("field %s.mean_mmcs is set on a toymodel run", at)
 			case len(r.Instances) > 0:
 				return fmt.Errorf("field %s.instances is set on a toymodel run", at)
+			case len(r.Extra) > 0:
+				return fmt.Errorf("field %s.extra is set on a toymodel run", at)
 			case r.FinalLoss == nil:
 				return fmt.Errorf("field %s.final_loss is missing on a toymodel run", at)
 			}
@@ -123,6 +131,9 @@ func ValidateSummary(s Summary) error {
 			if err := finite(at+".mean_mmcs", *r.MeanMMCS); err != nil {
 				return err
 			}
+			if err := checkExtra(at, r.Extra); err != nil {
+				return err
+			}
 			for j, in := range r.Instances {
 				ia := fmt.Sprintf("%s.instances[%d]", at, j)
 				for _, f := range []struct {
@@ -134,22 +145,30 @@ func ValidateSummary(s Summary) error {
 						return err
 					}
 				}
-				keys := make([]string, 0, len(in.Extra))
-				for k := range in.Extra {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
-					if k == "" {
-						return fmt.Errorf("field %s.extra has an empty key", ia)
-					}
-					if err := finite(fmt.Sprintf("%s.extra[%q]", ia, k), in.Extra[k]); err != nil {
-						return err
-					}
+				if err := checkExtra(ia, in.Extra); err != nil {
+					return err
 				}
 			}
 		default:
 			return fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
+		}
+	}
+	return nil
+}
+
+// checkExtra checks an "extra" map of the object at: no empty key, every value finite.
+func checkExtra(at string, extra map[string]float64) error {
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "" {
+			return fmt.Errorf("field %s.extra has an empty key", at)
+		}
+		if v := extra[k]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("field %s.extra[%q] is %v; JSON cannot hold NaN or Inf", at, k, v)
 		}
 	}
 	return nil

@@ -99,6 +99,36 @@ func TestSummaryBriefExample(t *testing.T) {
 	}
 }
 
+// TestSummaryCommandAndRunExtra checks the optional fields a compare directory writes: the
+// top-level command and an sae run's extra, both omitted when empty (above) and round-tripped.
+func TestSummaryCommandAndRunExtra(t *testing.T) {
+	in := exampleSummary()
+	in.Command = "compare"
+	in.Runs[1].Extra = map[string]float64{"mean_shrinkage_slope": 0.8, "mean_l2_ratio": 0.9}
+	data, err := EncodeSummary(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := keysOf(doc); got != "command,runs,seed,version" || doc["command"] != "compare" {
+		t.Errorf("top-level keys %s, command %v", got, doc["command"])
+	}
+	sae := doc["runs"].([]any)[1].(map[string]any)
+	if got, want := keysOf(sae), "arch,extra,instances,kind,mean_mmcs,monosemantic_instances,name,resample,steps,wall_seconds"; got != want {
+		t.Errorf("sae keys %s, want %s", got, want)
+	}
+	out, err := DecodeSummary(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Errorf("got %+v\nwant %+v", out, in)
+	}
+}
+
 func TestSummaryRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), SummaryFile)
 	in := exampleSummary()
@@ -127,6 +157,7 @@ func TestSummaryNonFinite(t *testing.T) {
 		{func(s *Summary) { s.Runs[1].Instances[1].MMCS = math.NaN() }, `runs[1] ("sae-none").instances[1].mmcs is NaN`},
 		{func(s *Summary) { s.Runs[1].Instances[0].LSparsity = math.NaN() }, `instances[0].l_sparsity is NaN`},
 		{func(s *Summary) { s.Runs[1].Instances[1].Extra["l2_ratio"] = math.NaN() }, `instances[1].extra["l2_ratio"] is NaN`},
+		{func(s *Summary) { s.Runs[1].Extra = map[string]float64{"mean_l2_ratio": math.Inf(1)} }, `runs[1] ("sae-none").extra["mean_l2_ratio"] is +Inf`},
 	}
 	for _, c := range cases {
 		s := exampleSummary()
@@ -155,6 +186,8 @@ func TestSummarySchemaErrors(t *testing.T) {
 		{func(s *Summary) { s.Runs[0].MeanMMCS = Float64(1) }, "mean_mmcs is set on a toymodel run"},
 		{func(s *Summary) { s.Runs[0].MonosemanticInstances = Int(1) }, "monosemantic_instances is set on a toymodel run"},
 		{func(s *Summary) { s.Runs[0].Instances = s.Runs[1].Instances }, "instances is set on a toymodel run"},
+		{func(s *Summary) { s.Runs[0].Extra = map[string]float64{"x": 1} }, "extra is set on a toymodel run"},
+		{func(s *Summary) { s.Runs[1].Extra = map[string]float64{"": 1} }, `runs[1] ("sae-none").extra has an empty key`},
 		{func(s *Summary) { s.Runs[0].FinalLoss = nil }, "final_loss is missing"},
 		{func(s *Summary) { s.Runs[1].FinalLoss = Float64(1) }, "final_loss is set on an sae run"},
 		{func(s *Summary) { s.Runs[1].Arch = "" }, "arch is missing"},

@@ -193,7 +193,9 @@ func CompactSpec(v []float64, I, F int) ValuesSpec {
 // WriteSAEFile writes a trained SAE as safetensors, atomically: every trainable parameter under
 // its reference name with the leading instance axis (W_enc [I,D,S], b_enc [I,S], b_dec [I,D],
 // and the architecture's own), except that the decoder is written as W_dec [I,S,D] (the
-// reference's W_dec: _W_dec, or W_encᵀ when tied). Metadata: format=saelab.sae, architecture
+// reference's W_dec: _W_dec, or W_encᵀ when tied), plus the non-trained state the inference
+// forward needs (sae.State(): BatchTopK's and Matryoshka's threshold τ as "threshold" [I], F64
+// so that it round-trips exactly). Metadata: format=saelab.sae, architecture
 // saelab_multi_<arch>, the run name, and the SAE and training configs as YAML.
 func WriteSAEFile(path, run string, s *sae.SAE, tc sae.TrainConfig) error {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
@@ -209,6 +211,9 @@ func WriteSAEFile(path, run string, s *sae.SAE, tc sae.TrainConfig) error {
 		wdec = append(wdec, s.DecoderRows(i)...)
 	}
 	ts = append(ts, store.Tensor{Name: "W_dec", Shape: []int{I, S, D}, Data: wdec})
+	for _, st := range s.State() {
+		ts = append(ts, store.Tensor{Name: st.Name, Shape: st.Shape, Data: st.Data, Dtype: store.DtypeF64})
+	}
 	scfg, err := yaml.Marshal(s.Cfg)
 	if err != nil {
 		return err
@@ -236,7 +241,7 @@ func WriteSAEFile(path, run string, s *sae.SAE, tc sae.TrainConfig) error {
 
 // LoadSAE reads an SAE written by WriteSAEFile and attaches it to model (a copy, as sae.New
 // does). The config comes from the metadata; every parameter from its tensor (the decoder from
-// W_dec when untied).
+// W_dec when untied), and the state of sae.State() (BatchTopK's τ) from its own.
 func LoadSAE(path string, model *toymodel.Model) (*sae.SAE, sae.TrainConfig, error) {
 	ts, md, err := store.ReadSafetensors(path)
 	if err != nil {
@@ -273,6 +278,16 @@ func LoadSAE(path string, model *toymodel.Model) (*sae.SAE, sae.TrainConfig, err
 			return fail("%s has %d values (shape %v), want %d (shape %v)", name, len(t.Data), t.Shape, len(p.Data), p.Shape)
 		}
 		copy(p.Data, t.Data)
+	}
+	for _, st := range s.State() {
+		t, ok := store.FindTensor(ts, st.Name)
+		if !ok {
+			return fail("no tensor %s (%s's inference state, shape %v; without it the SAE cannot be evaluated)", st.Name, cfg.Arch, st.Shape)
+		}
+		if len(t.Data) != len(st.Data) {
+			return fail("%s has %d values (shape %v), want %d (shape %v)", st.Name, len(t.Data), t.Shape, len(st.Data), st.Shape)
+		}
+		copy(st.Data, t.Data)
 	}
 	return s, tc, nil
 }

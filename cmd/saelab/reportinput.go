@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"saelab/metrics"
 	"saelab/report"
@@ -25,13 +26,16 @@ const (
 const (
 	ReportHiddenSamples    = 512   // hidden-state scatter (spec §7.1: 200–512 points)
 	ReportShrinkageSamples = 16384 // drawn per SAE; only samples with an active feature are plotted
-	ReportBestInstances    = 4     // animated instances of gated and jumprelu runs (spec §9.3)
+	ReportBestInstances    = 4     // animated instances of gated and jumprelu runs (spec §9.3), and of every compare run
 )
 
 // BuildReportInput reads a run directory (summary.json; config.yaml, model.safetensors,
 // metrics.jsonl, and each SAE run's datalog-<run> and sae-<run> files where present) and
 // assembles the report. It never retrains; the only computation is forward passes on fresh
 // samples for the hidden-state scatter and the shrinkage scatter, seeded by summary.json's seed.
+// A compare directory (summary.json "command": "compare") also gets the comparison table,
+// recomputed from the summary's instances and each SAE file's configs, and animates the best
+// instances of every run.
 func BuildReportInput(dir string) (report.Input, error) {
 	sum, err := store.ReadSummary(filepath.Join(dir, store.SummaryFile))
 	if err != nil {
@@ -63,33 +67,47 @@ func BuildReportInput(dir string) (report.Input, error) {
 		in.Model = toyModelInput(model, sum, rows)
 	}
 
+	compare := sum.Command == CompareCommand
 	var shrink report.Shrinkage
+	var shrinkNames []string
+	settings := map[string]string{}
 	for _, rs := range sum.Runs {
 		if rs.Kind != store.KindSAE {
 			continue
 		}
-		run, log, err := saeRunInput(dir, rs, model)
+		run, log, err := saeRunInput(dir, rs, model, compare)
 		if err != nil {
 			return report.Input{}, err
 		}
 		in.Runs = append(in.Runs, run)
 		saeFile := filepath.Join(dir, store.SAEFile(rs.Name))
-		if model == nil || model.Cfg.NFeatures < 2 {
+		if model == nil {
 			continue
 		}
 		if _, err := os.Stat(saeFile); err != nil {
 			continue
 		}
-		s, _, err := LoadSAE(saeFile, model)
+		s, tc, err := LoadSAE(saeFile, model)
 		if err != nil {
 			return report.Input{}, err
 		}
+		settings[rs.Name] = DescribeRun(s.Cfg, tc)
+		if model.Cfg.NFeatures < 2 {
+			continue
+		}
 		if se, ok := shrinkageSeries(rs.Name, s, log, sum.Seed); ok {
 			shrink.Series = append(shrink.Series, se)
+			shrinkNames = append(shrinkNames, rs.Name)
 		}
 	}
 	if len(shrink.Series) > 0 {
+		// Spec §7.6: "Act vs Reconstructed Act for {names joined by ' & '}" (the legend names
+		// each series' best instance).
+		shrink.Title = "Act vs Reconstructed Act for " + strings.Join(shrinkNames, " & ")
 		in.Shrinkage = &shrink
+	}
+	if compare {
+		in.Comparison = ComparisonRows(sum, settings)
 	}
 	return in, nil
 }
@@ -136,8 +154,23 @@ func toyModelInput(m *toymodel.Model, sum store.Summary, rows []map[string]any) 
 // bestInstancesArchs are the architectures whose animation shows only the best instances.
 var bestInstancesArchs = map[string]bool{"gated": true, "jumprelu": true}
 
-// saeRunInput builds one SAE run of the report from its data log and summary entry.
-func saeRunInput(dir string, rs store.RunSummary, model *toymodel.Model) (report.SAERun, sae.DataLog, error) {
+// AnimationRows are the animation rows of an architecture, as the reference draws them (spec
+// §3, §4): gated W_gate, _W_dec, h, h_r; jumprelu W_enc, h, h_r; every other W_enc, _W_dec,
+// h, h_r.
+func AnimationRows(arch string) []string {
+	switch arch {
+	case "gated":
+		return []string{"W_gate", "_W_dec", "h", "h_r"}
+	case "jumprelu":
+		return []string{"W_enc", "h", "h_r"}
+	}
+	return []string{"W_enc", "_W_dec", "h", "h_r"}
+}
+
+// saeRunInput builds one SAE run of the report from its data log and summary entry. The
+// animation shows the best ReportBestInstances instances (spec §6.6, on the run's own log) for
+// gated and jumprelu runs, and for every run when best is set.
+func saeRunInput(dir string, rs store.RunSummary, model *toymodel.Model, best bool) (report.SAERun, sae.DataLog, error) {
 	log, err := store.ReadDataLog(filepath.Join(dir, store.DataLogFile(rs.Name)))
 	if err != nil {
 		return report.SAERun{}, log, err
@@ -160,23 +193,26 @@ func saeRunInput(dir string, rs store.RunSummary, model *toymodel.Model) (report
 			}
 		}
 	}
-	run.Rows = []string{enc, "_W_dec", "h", "h_r"}
+	run.Rows = AnimationRows(rs.Arch)
+	if run.Rows[0] != enc { // an arch this build does not know: its encoder with the default rows
+		run.Rows = []string{enc, "_W_dec", "h", "h_r"}
+	}
 	losses := make([][]float64, len(log.Records))
 	for t, rec := range log.Records {
-		fr := report.Frame{Step: rec.Step, FracActive: rec.FracActive, H: rec.H, HR: rec.HR,
+		fr := report.Frame{Step: rec.Step, FracActive: rec.FracActive, H: rec.H, HR: rec.HR, Loss: rec.Loss,
 			Weights: map[string][]float64{}}
 		if w, ok := rec.Params[enc]; ok {
 			fr.Weights[enc] = w
 		}
 		if w, ok := rec.Params["_W_dec"]; ok {
 			fr.Weights["_W_dec"] = w
-		} else if w, ok := rec.Params["W_enc"]; ok { // tied: W_dec = W_encᵀ
+		} else if w, ok := rec.Params[enc]; ok { // tied: W_dec = W_encᵀ (W_gateᵀ for gated)
 			fr.Weights["_W_dec"] = transposeInstances(w, I, D, S)
 		}
 		losses[t] = rec.Loss
 		run.Frames = append(run.Frames, fr)
 	}
-	if bestInstancesArchs[rs.Arch] && I > ReportBestInstances {
+	if (best || bestInstancesArchs[rs.Arch]) && I > ReportBestInstances {
 		run.Instances = metrics.BestInstances(losses, log.SampleSize, I, ReportBestInstances)
 	}
 	for _, is := range rs.Instances {

@@ -140,6 +140,9 @@ type SAEResult struct {
 	Log         sae.DataLog
 	Eval        eval.Result
 	WallSeconds float64 // the training loop alone
+	// RunExtra, if set, is the run's summary.json "extra" (run-level numbers, e.g. compare's
+	// instance means).
+	RunExtra map[string]float64
 }
 
 // TrainSAE builds the run's SAE on model (sae.New copies the model), trains it (phase named
@@ -169,7 +172,8 @@ func TrainSAE(model *toymodel.Model, rc SAERunConfig, seed uint64, prog *Progres
 func (r *SAEResult) RunSummary() store.RunSummary {
 	rs := store.RunSummary{Name: r.Config.Name, Kind: store.KindSAE, Arch: r.Config.SAE.Arch,
 		Resample: r.Config.Train.Resample, Steps: r.Config.Train.Steps, WallSeconds: r.WallSeconds,
-		MonosemanticInstances: store.Int(r.Eval.Monosemantic), MeanMMCS: store.Float64(r.Eval.MeanMMCS)}
+		MonosemanticInstances: store.Int(r.Eval.Monosemantic), MeanMMCS: store.Float64(r.Eval.MeanMMCS),
+		Extra: r.RunExtra}
 	for _, in := range r.Eval.Instances {
 		extra := map[string]float64{}
 		put := func(k string, v float64) {
