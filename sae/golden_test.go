@@ -47,45 +47,6 @@ func cmp(t *testing.T, name string, got, want []float64) {
 	}
 }
 
-// hiddenFromDense is instance i's training batch for a given dense h [B][I][D], with all-zero
-// rows grouped exactly as drawHidden groups them.
-func hiddenFromDense(h []float64, B, I, D, i int) *hiddenBatch {
-	hb := &hiddenBatch{}
-	for b := 0; b < B; b++ {
-		row := h[(b*I+i)*D : (b*I+i+1)*D]
-		zero := true
-		for _, v := range row {
-			zero = zero && v == 0
-		}
-		if zero {
-			hb.NZero++
-			continue
-		}
-		hb.Sample = append(hb.Sample, int32(b))
-		hb.H = append(hb.H, row...)
-	}
-	return hb
-}
-
-// trainStepOn runs one training step on a given batch through the training loop's own path
-// (lossGradBatch, Adam on each instance slice, afterStep).
-func trainStepOn(s *SAE, adam *optim.Adam, h []float64, B int, lr float64) {
-	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
-	bc1, bc2 := adam.Begin()
-	w := s.newWork()
-	counts := make([]int, S)
-	params := s.Params()
-	for i := 0; i < I; i++ {
-		s.prepare(i, w)
-		s.lossGradBatch(i, hiddenFromDense(h, B, I, D, i), B, w, counts)
-		for k, p := range params {
-			per := len(p.Data) / I
-			adam.Update(k, i*per, p.Data[i*per:(i+1)*per], w.g[k], lr, bc1, bc2)
-		}
-		s.afterStep(i, w)
-	}
-}
-
 // PyTorch parity (L1) of the standard SAE: forward, loss terms, gradients, two Adam steps
 // with the decoder renormalisation.
 func TestGoldenStandardSAE(t *testing.T) {
@@ -119,7 +80,7 @@ func TestGoldenStandardSAE(t *testing.T) {
 			}
 			adam := optim.NewAdam(f.Float("adam_beta1"), f.Float("adam_beta2"), f.Float("adam_eps"), sizes...)
 			for k, hn := range []string{"h", "h2"} {
-				trainStepOn(s, adam, fx(t, f, hn), B, f.Float("lr"))
+				archTrainStep(s, adam, fx(t, f, hn), B, f.Float("lr"))
 				for _, p := range params {
 					cmp(t, fmt.Sprintf("%s_step%d", p.Name, k+1), p.Data, fx(t, f, fmt.Sprintf("%s_step%d", p.Name, k+1)))
 				}
