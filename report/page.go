@@ -13,12 +13,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"saelab/report/assets"
+	"saelab/store"
 )
 
 type pageData struct {
@@ -258,45 +257,12 @@ func orDash(s string) string {
 	return s
 }
 
-// WriteFile renders in and writes it to path atomically: a temporary file in
-// the same directory, fsynced, then renamed over path.
+// WriteFile renders in and writes it to path atomically (store.WriteFileAtomic), so a
+// failed render or write never leaves a half-written report.
 func WriteFile(path string, in Input) error {
 	page, err := Render(in)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(page); err != nil {
-		return fmt.Errorf("report: write %s: %w", tmp, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("report: chmod %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("report: sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("report: rename to %s: %w", path, err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil { // make the rename durable
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return store.WriteFileAtomic(path, page, 0o644)
 }
