@@ -7,6 +7,7 @@ package rng
 import (
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // Stream is a xoshiro256++ generator. It is small, fast and has no global state; the zero
@@ -49,6 +50,38 @@ func (s *Stream) Uint64() uint64 {
 	return r
 }
 
+// Next is Uint64 for a stream held by value: u, st = st.Next(). A loop that works on a local
+// copy (st := *s; …; *s = st) keeps the state in registers this way; the draws are the
+// stream's own.
+func (x Stream) Next() (uint64, Stream) {
+	r := bits.RotateLeft64(x.s0+x.s3, 23) + x.s0
+	t := x.s1 << 17
+	x.s2 ^= x.s0
+	x.s3 ^= x.s1
+	x.s1 ^= x.s2
+	x.s0 ^= x.s3
+	x.s2 ^= t
+	x.s3 = bits.RotateLeft64(x.s3, 45)
+	return r, x
+}
+
+// NextFloat64 is Float64 for a stream held by value (see Next).
+func (x Stream) NextFloat64() (float64, Stream) {
+	u, x := x.Next()
+	return float64(u>>11) * 0x1p-53, x
+}
+
+// FillFloat64 fills dst with uniform values in [0, 1), the stream's next len(dst) Float64s.
+func (s *Stream) FillFloat64(dst []float64) {
+	st := *s
+	for k := range dst {
+		v, st1 := st.NextFloat64()
+		st = st1
+		dst[k] = v
+	}
+	*s = st
+}
+
 // Float64 returns a uniform value in [0, 1) with 53 random bits.
 func (s *Stream) Float64() float64 { return float64(s.Uint64()>>11) * 0x1p-53 }
 
@@ -85,38 +118,167 @@ func (s *Stream) Intn(n int) int {
 
 // Gaps samples the positions of successes in a sequence of Bernoulli(p) trials by drawing
 // the geometric gaps between them, which has exactly the distribution of one draw per trial
-// but costs one draw per success. LogQ caches log(1-p).
+// but costs one draw per success.
+//
+// A gap is ⌊E/λ⌋ with E ~ Exp(1) and λ = −log(1−p): P(⌊E/λ⌋ ≥ k) = e^(−λk) = (1−p)^k, the
+// geometric law of the number of failures before a success. E comes from Exp, an exact
+// (rejection) sampler, so no logarithm is evaluated per gap.
 type Gaps struct {
 	P    float64
-	logQ float64
+	inv  float64 // 1/λ
+	edge int     // the constant gap for p = 0 (MaxInt) or p = 1 (0); −1 otherwise
 }
 
 // NewGaps prepares a gap sampler for success probability p (clamped to [0, 1]).
 func NewGaps(p float64) Gaps {
 	switch {
 	case !(p > 0):
-		return Gaps{P: 0}
+		return Gaps{P: 0, edge: math.MaxInt}
 	case p >= 1:
-		return Gaps{P: 1}
+		return Gaps{P: 1, edge: 0}
 	}
-	return Gaps{P: p, logQ: math.Log1p(-p)}
+	return Gaps{P: p, inv: -1 / math.Log1p(-p), edge: -1}
 }
 
-// Next returns the number of failures before the next success: floor(log U / log(1-p)) with
-// U in (0, 1]. It returns math.MaxInt for p = 0 and 0 for p = 1.
+// Next returns the number of failures before the next success, capped at MaxInt32. It
+// returns math.MaxInt for p = 0 and 0 for p = 1, without drawing.
 func (g Gaps) Next(s *Stream) int {
-	switch g.P {
-	case 0:
-		return math.MaxInt
-	case 1:
-		return 0
+	if g.edge >= 0 {
+		return g.edge
 	}
-	u := 1 - s.Float64()
-	k := math.Log(u) / g.logQ
+	k := s.Exp() * g.inv
 	if k >= math.MaxInt32 {
 		return math.MaxInt32
 	}
 	return int(k)
+}
+
+// AppendPositions appends to dst the positions in [0, n) of the successes of n Bernoulli(p)
+// trials, in ascending order, drawing one gap per success (and one past the end).
+func (g Gaps) AppendPositions(dst []int, s *Stream, n int) []int {
+	if g.edge >= 0 {
+		if g.edge == 0 {
+			for pos := 0; pos < n; pos++ {
+				dst = append(dst, pos)
+			}
+		}
+		return dst
+	}
+	pos := -1
+	st := *s
+	for {
+		if len(dst) == cap(dst) {
+			dst = slices.Grow(dst, max(64, len(dst)))
+		}
+		w, st1, p, status, i, j := positionsFast(st, dst[len(dst):cap(dst)], pos, n, g.inv)
+		st, pos, dst = st1, p, dst[:len(dst)+w]
+		switch status {
+		case posEnd:
+			*s = st
+			return dst
+		case posSlow: // this gap's exponential needs the ziggurat's slow path
+			*s = st
+			k := s.expSlow(i, j) * g.inv
+			st = *s
+			if k >= 0x1p52 || pos+1+int(k) >= n {
+				*s = st
+				return dst
+			}
+			pos += 1 + int(k)
+			dst = append(dst, pos)
+		}
+	}
+}
+
+const (
+	posFull = iota
+	posEnd
+	posSlow
+)
+
+// positionsFast is AppendPositions' loop while the ziggurat's fast path accepts: it writes
+// positions into buf and stops when buf is full, the sequence passes n, or a draw needs the
+// slow path (returning that draw's layer i and bits j). It calls nothing, so that its values
+// stay in registers.
+func positionsFast(st Stream, buf []int, pos, n int, inv float64) (w int, _ Stream, _ int, status int, i, j uint64) {
+	for w < len(buf) {
+		u, st1 := st.Next()
+		st = st1
+		i, j = u&0xff, u>>11
+		if j >= zigK[i] {
+			return w, st, pos, posSlow, i, j
+		}
+		k := float64(j) * zigW[i] * inv
+		if k >= 0x1p52 { // past any n (n < 2⁵²); guards the conversion
+			return w, st, pos, posEnd, 0, 0
+		}
+		pos += 1 + int(k)
+		if pos >= n {
+			return w, st, pos, posEnd, 0, 0
+		}
+		buf[w] = pos
+		w++
+	}
+	return w, st, pos, posFull, 0, 0
+}
+
+// Exp returns an Exp(1) draw by Marsaglia & Tsang's ziggurat (2000) with 256 layers of equal
+// area: a layer is picked with 8 random bits and a point x of it with 53 others; x is kept
+// outright when it lies in the layer's part that is wholly under e^(−x) (≈ 99% of draws),
+// tested against e^(−x) in the layer's wedge, and the base layer's excess is the tail beyond
+// r, drawn as r + Exp(1). This is an exact rejection sampler: every kept point is uniform
+// under the density, so the result is Exp(1) up to floating-point resolution.
+func (s *Stream) Exp() float64 {
+	u := s.Uint64()
+	i, j := u&0xff, u>>11
+	if j < zigK[i] {
+		return float64(j) * zigW[i]
+	}
+	return s.expSlow(i, j)
+}
+
+func (s *Stream) expSlow(i, j uint64) float64 {
+	for {
+		x := float64(j) * zigW[i]
+		switch {
+		case j < zigK[i]:
+			return x
+		case i == 0:
+			return zigR - math.Log(1-s.Float64()) // the tail: memoryless beyond r
+		case zigF[i]+s.Float64()*(zigF[i+1]-zigF[i]) < math.Exp(-x):
+			return x // under the curve in the wedge
+		}
+		u := s.Uint64()
+		i, j = u&0xff, u>>11
+	}
+}
+
+// The ziggurat's layers: edges X[0] = v/e^(−r) (the base layer, tail included), X[1] = r,
+// X[k+1] = −log(e^(−X[k]) + v/X[k]), X[256] = 0, with r and the layer area v from Marsaglia
+// & Tsang. zigW[k] = X[k]/2⁵³ scales 53 bits to [0, X[k]); zigK[k] = ⌊2⁵³·X[k+1]/X[k]⌋ is the
+// fast acceptance bound; zigF[k] = e^(−X[k]).
+const zigR = 7.69711747013104972
+
+var (
+	zigW [256]float64
+	zigK [256]uint64
+	zigF [257]float64
+)
+
+func init() {
+	v := (zigR + 1) * math.Exp(-zigR)
+	var x [257]float64
+	x[0], x[1] = v/math.Exp(-zigR), zigR
+	for k := 1; k < 255; k++ {
+		x[k+1] = -math.Log(math.Exp(-x[k]) + v/x[k])
+	}
+	x[256] = 0
+	for k := 0; k < 256; k++ {
+		zigW[k] = x[k] * 0x1p-53
+		zigK[k] = uint64(x[k+1] / x[k] * 0x1p53)
+		zigF[k] = math.Exp(-x[k])
+	}
+	zigF[256] = 1
 }
 
 // Purposes name the independent streams of one seed, so that adding a draw for one purpose

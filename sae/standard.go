@@ -14,12 +14,15 @@ type work struct {
 	g                 [][]float64
 	gWn               []float64
 	zero              []float64 // [D] zeros: the input of every all-zero sample
+	ln                *saeLanes // the standard lane kernel's scratch, made on first use
+	dhc2              []float64 // [D] scratch of the lane kernel
+	lg                *saeLarge // the standard large-shape kernel's scratch, made on first use
 }
 
 func (s *SAE) newWork() *work {
 	D, S, I := s.Cfg.DIn, s.Cfg.DSAE, s.Cfg.NInst
 	w := &work{wn: make([]float64, S*D), norm: make([]float64, S), hc: make([]float64, D), hrec: make([]float64, D),
-		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D)}
+		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D), dhc2: make([]float64, D)}
 	for _, p := range s.Params() {
 		w.g = append(w.g, make([]float64, len(p.Data)/I))
 	}
@@ -128,35 +131,42 @@ func (s *SAE) standardSample(i int, h []float64, scale float64, w *work, grad bo
 func (s *SAE) finishDecoderGrad(i int, w *work) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	eps := s.Cfg.WeightNormalizeEps
-	var raw []float64
 	if s.WDec != nil {
-		raw = s.WDec[i*S*D : (i+1)*S*D]
+		raw, gDec := s.WDec[i*S*D:(i+1)*S*D], w.g[1][:S*D]
+		for j := 0; j < S; j++ {
+			g, r, gd := w.gWn[j*D:(j+1)*D], raw[j*D:(j+1)*D], gDec[j*D:(j+1)*D]
+			r, gd = r[:len(g)], gd[:len(g)]
+			var wg float64
+			for d, x := range g {
+				wg += r[d] * x
+			}
+			c1, c2 := decoderGradCoef(w.norm[j], eps, wg)
+			for d, x := range g {
+				gd[d] += x*c1 - r[d]*c2
+			}
+		}
+		return
 	}
+	enc, gEnc := s.WEnc[i*D*S:(i+1)*D*S], w.g[0][:D*S]
 	for j := 0; j < S; j++ {
 		g := w.gWn[j*D : (j+1)*D]
-		n := w.norm[j]
-		row := func(d int) float64 {
-			if raw != nil {
-				return raw[j*D+d]
-			}
-			return s.WEnc[i*D*S+d*S+j]
-		}
 		var wg float64
-		for d := 0; d < D; d++ {
-			wg += row(d) * g[d]
+		for d, x := range g {
+			wg += enc[d*S+j] * x
 		}
-		c1 := 1 / (n + eps)
-		c2 := 0.0
-		if n > 0 { // the norm's subgradient at 0 is 0, as in torch
-			c2 = wg / (n * (n + eps) * (n + eps))
-		}
-		for d := 0; d < D; d++ {
-			gd := g[d]*c1 - row(d)*c2
-			if raw != nil {
-				w.g[1][j*D+d] += gd
-			} else {
-				w.g[0][d*S+j] += gd
-			}
+		c1, c2 := decoderGradCoef(w.norm[j], eps, wg)
+		for d, x := range g {
+			gEnc[d*S+j] += x*c1 - enc[d*S+j]*c2
 		}
 	}
+}
+
+// decoderGradCoef returns 1/(n+ε) and (w·g)/(n·(n+ε)²), the latter 0 at n = 0 (the norm's
+// subgradient there, as in torch).
+func decoderGradCoef(n, eps, wg float64) (c1, c2 float64) {
+	c1 = 1 / (n + eps)
+	if n > 0 {
+		c2 = wg / (n * (n + eps) * (n + eps))
+	}
+	return c1, c2
 }

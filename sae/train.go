@@ -3,7 +3,6 @@ package sae
 import (
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"saelab/internal/par"
@@ -61,65 +60,31 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 	nT := len(s.TermNames())
 	scal := make([]float64, len(logSteps)*I*(nT+1)) // [log][I][loss, terms...] training-batch means
 	fracMean := make([]float64, len(logSteps)*I)
-	latest := make([]atomic.Uint64, I) // float bits of each instance's latest training loss
-	var done atomic.Int64
+	latest := make([]par.Slot, I) // float bits of each instance's latest training loss
+	done := make([]par.Slot, I)   // steps done, per instance (one cache line each: no contention)
 
 	run := func(i int) {
-		rb := rng.New(seed, rng.PurposeSAEBatch, uint64(i))
+		t := s.newTrainer(i, tc, seed, params, adam)
 		rl := rng.New(seed, rng.PurposeSAELogBatch, uint64(i))
-		rr := rng.New(seed, rng.PurposeResample, uint64(i))
-		w := s.newWork()
-		var hb, hr hiddenBatch
-		counts := make([]int, S)
-		lastFired := make([]int, S)
-		for j := range lastFired {
-			lastFired[j] = -1
-		}
-		dead := make([]bool, S)
+		var hr hiddenBatch
 		li, ri := 0, 0
 		invB := 1 / float64(tc.BatchSize)
 		for step := 0; step < tc.Steps; step++ {
 			if ri < len(resampleSteps) && resampleSteps[ri] == step {
-				// Dead: silent on every training batch of the last ≤ window steps (spec §2.8).
-				from := max(0, step-tc.ResampleWindow)
-				for j := range dead {
-					dead[j] = step > 0 && lastFired[j] < from
-				}
-				if nd := count(dead); nd > 0 {
-					if tc.Resample == "simple" {
-						resampled[ri*I+i] = s.resampleSimpleInstance(i, dead, tc.ResampleScale, rr)
-					} else if hs := s.pickAdvanced(i, tc.BatchSize, nd, rr, &hr, w); hs != nil {
-						resampled[ri*I+i] = s.resampleAdvancedInstance(i, dead, hs, tc.ResampleScale)
-					}
-				}
+				resampled[ri*I+i] = t.resample(step)
 				ri++
 			}
-			lr := tc.LR * sched(step, tc.Steps)
-			s.drawHidden(i, tc.BatchSize, rb, &hb)
-			s.prepare(i, w)
-			sums := s.lossGradBatch(i, &hb, tc.BatchSize, w, counts)
-			for k, p := range params {
-				per := len(p.Data) / I
-				adam.Update(k, i*per, p.Data[i*per:(i+1)*per], w.g[k], lr, bc1[step], bc2[step])
-			}
-			s.afterStep(i, w)
-			var fsum float64
-			for j, c := range counts {
-				if c > 0 {
-					lastFired[j] = step
-				}
-				fsum += float64(c) * invB
-			}
+			sums, fsum := t.step(step, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step])
 			latest[i].Store(math.Float64bits(sums[0] * invB))
 			if li < len(logSteps) && logSteps[li] == step {
 				for k := 0; k <= nT; k++ {
 					scal[(li*I+i)*(nT+1)+k] = sums[k] * invB
 				}
 				fracMean[li*I+i] = fsum / float64(S)
-				s.logInstance(&log.Records[li], i, step, tc.HiddenSampleSize, rl, &hr, w)
+				s.logInstance(&log.Records[li], i, step, tc.HiddenSampleSize, rl, &hr, t.w)
 				li++
 			}
-			done.Add(1)
+			done[i].Store(uint64(step + 1))
 		}
 	}
 
@@ -136,7 +101,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 				case <-stop:
 					return
 				case <-t.C:
-					st := int(done.Load()) / I
+					st := int(par.Sum(done)) / I
 					var L float64
 					for i := range latest {
 						L += math.Float64frombits(latest[i].Load())
@@ -146,7 +111,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 			}
 		}()
 	}
-	par.ForEach(I, run)
+	par.ForEachBlock(I, run)
 	close(stop)
 	wg.Wait()
 
@@ -183,7 +148,7 @@ func (s *SAE) newLog(steps []int, n int) DataLog {
 	for r, st := range steps {
 		rec := Record{Step: st, FracActive: make([]float64, I*S), Loss: make([]float64, n*I),
 			H: make([]float64, n*I*D), HR: make([]float64, n*I*D), Params: map[string][]float64{}, Terms: map[string][]float64{}}
-		for _, p := range s.Params() {
+		for _, p := range s.logged() {
 			rec.Params[p.Name] = make([]float64, len(p.Data))
 		}
 		for _, t := range s.TermNames() {
@@ -201,26 +166,127 @@ func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hidden
 	s.drawHidden(i, n, r, hb)
 	hb.denseInto(rec.H, i, I, D) // zero samples stay 0 in the freshly allocated record
 	s.prepare(i, w)
-	names := s.TermNames()
-	for b := 0; b < n; b++ {
-		h := rec.H[(b*I+i)*D : (b*I+i+1)*D]
-		t := s.sample(i, h, 0, w, false)
+	var terms [len(termVec{})][]float64
+	for k, name := range s.TermNames() {
+		terms[k] = rec.Terms[name]
+	}
+	put := func(b int, t termVec) {
 		rec.Loss[b*I+i] = s.lossOf(t)
-		for k, name := range names {
-			rec.Terms[name][b*I+i] = t[k]
-		}
-		copy(rec.HR[(b*I+i)*D:(b*I+i+1)*D], w.hrec)
-		for j, a := range w.acts {
-			if math.Abs(a) > 1e-8 {
-				rec.FracActive[i*S+j]++
+		for k, tk := range terms {
+			if tk != nil {
+				tk[b*I+i] = t[k]
 			}
 		}
+		copy(rec.HR[(b*I+i)*D:(b*I+i+1)*D], w.hrec)
+	}
+	count := func(mult int) {
+		for j, a := range w.acts {
+			if math.Abs(a) > 1e-8 {
+				rec.FracActive[i*S+j] += float64(mult)
+			}
+		}
+	}
+	// The all-zero samples (h = 0 exactly) share one forward.
+	if hb.NZero > 0 {
+		t := s.sample(i, w.zero, 0, w, false)
+		k := 0
+		for b := 0; b < n; b++ {
+			if k < len(hb.Sample) && int(hb.Sample[k]) == b {
+				k++
+				continue
+			}
+			put(b, t)
+		}
+		count(hb.NZero)
+	}
+	for _, b32 := range hb.Sample {
+		b := int(b32)
+		put(b, s.sample(i, rec.H[(b*I+i)*D:(b*I+i+1)*D], 0, w, false))
+		count(1)
 	}
 	for j := 0; j < S; j++ {
 		rec.FracActive[i*S+j] /= float64(n)
 	}
-	for _, p := range s.Params() {
+	for _, p := range s.logged() {
 		per := len(p.Data) / I
 		copy(rec.Params[p.Name][i*per:(i+1)*per], p.Data[i*per:(i+1)*per])
 	}
+}
+
+// trainer is one instance's training state: its streams, scratch and dead-latent tracking.
+// A step (without resampling or logging) allocates nothing.
+type trainer struct {
+	s         *SAE
+	i         int
+	tc        TrainConfig
+	params    []Param
+	adam      *optim.Adam
+	rb, rr    *rng.Stream
+	w         *work
+	hb, hr    hiddenBatch
+	counts    []int
+	lastFired []int
+	dead      []bool
+}
+
+func (s *SAE) newTrainer(i int, tc TrainConfig, seed uint64, params []Param, adam *optim.Adam) *trainer {
+	S := s.Cfg.DSAE
+	t := &trainer{s: s, i: i, tc: tc, params: params, adam: adam, w: s.newWork(),
+		rb: rng.New(seed, rng.PurposeSAEBatch, uint64(i)), rr: rng.New(seed, rng.PurposeResample, uint64(i)),
+		counts: make([]int, S), lastFired: make([]int, S), dead: make([]bool, S)}
+	for j := range t.lastFired {
+		t.lastFired[j] = -1
+	}
+	return t
+}
+
+// resample runs the resampling of spec §2.7 step 1 for the instance at this step and returns
+// the number of latents reset. Dead: silent on every training batch of the last ≤ window
+// steps (spec §2.8).
+func (t *trainer) resample(step int) int {
+	s, i, tc := t.s, t.i, t.tc
+	from := max(0, step-tc.ResampleWindow)
+	for j := range t.dead {
+		t.dead[j] = step > 0 && t.lastFired[j] < from
+	}
+	nd := count(t.dead)
+	if nd == 0 {
+		return 0
+	}
+	if tc.Resample == "simple" {
+		return s.resampleSimpleInstance(i, t.dead, tc.ResampleScale, t.rr)
+	}
+	if hs := s.pickAdvanced(i, tc.BatchSize, nd, t.rr, &t.hr, t.w); hs != nil {
+		return s.resampleAdvancedInstance(i, t.dead, hs, tc.ResampleScale)
+	}
+	return 0
+}
+
+// step runs spec §2.7 steps 2–6 for the instance: a fresh batch, forward and backward, Adam,
+// the decoder renormalisation and the activity bookkeeping. It returns the batch sums of
+// [loss, terms...] and Σ_j frac_active_j.
+func (t *trainer) step(step int, lr, bc1, bc2 float64) (sums [5]float64, fsum float64) {
+	s, i := t.s, t.i
+	B := t.tc.BatchSize
+	if s.arch == archStandard && s.useLanes() {
+		s.drawHiddenSoA(i, B, t.rb, &t.hb) // the lane kernel's layout, drawn directly
+	} else {
+		s.drawHidden(i, B, t.rb, &t.hb)
+	}
+	s.prepare(i, t.w)
+	sums = s.lossGradBatch(i, &t.hb, B, t.w, t.counts)
+	I := s.Cfg.NInst
+	for k, p := range t.params {
+		per := len(p.Data) / I
+		t.adam.Update(k, i*per, p.Data[i*per:(i+1)*per], t.w.g[k], lr, bc1, bc2)
+	}
+	s.afterStep(i, t.w)
+	invB := 1 / float64(B)
+	for j, c := range t.counts {
+		if c > 0 {
+			t.lastFired[j] = step
+		}
+		fsum += float64(c) * invB
+	}
+	return sums, fsum
 }

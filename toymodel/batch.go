@@ -3,6 +3,9 @@ package toymodel
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"slices"
+	"unsafe"
 
 	"saelab/rng"
 )
@@ -22,6 +25,8 @@ type InstBatch struct {
 	Start  []int32 // len(Sample)+1
 	Feat   []int32
 	Val    []float64
+	pos    []int     // scratch: candidate positions of the gap sampler
+	p      []float64 // scratch: the units' probabilities
 }
 
 // Zeros is the number of all-zero samples.
@@ -108,83 +113,347 @@ const denseThreshold = 0.25
 // anticorrelated event then picks one of its two features with probability ½ each, which is
 // the one-seed rule's distribution (never both, each with marginal p).
 func (m *Model) GenerateInstance(i, B int, s *rng.Stream, ib *InstBatch) {
+	g := gen{sample: ib.Sample[:0], start: ib.Start[:0], feat: ib.Feat[:0], val: ib.Val[:0], last: -1,
+		normal: m.Cfg.FeatMagDistn == "normal", pos: ib.pos[:0], p: ib.p}
 	us := m.units[i]
-	U := len(us)
-	ib.Sample, ib.Start, ib.Feat, ib.Val = ib.Sample[:0], ib.Start[:0], ib.Feat[:0], ib.Val[:0]
-	qmax := 0.0
-	for _, u := range us {
-		qmax = math.Max(qmax, u.q)
+	qmax, uniform := unitsQ(us)
+	switch {
+	case qmax == 0:
+	case qmax > denseThreshold && !g.normal && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0:
+		g.denseSingles(us, B, s)
+	case qmax > denseThreshold:
+		g.dense(us, B, s)
+	case uniform && !g.normal && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0:
+		g.sparseSingles(len(us), B, s, qmax)
+	default:
+		g.sparse(us, B, s, qmax, uniform)
 	}
-	if qmax == 0 {
-		ib.Start = append(ib.Start, 0)
-		return
-	}
-	normal := m.Cfg.FeatMagDistn == "normal"
-	last := int32(-1)
-	emit := func(b int32, f int32) {
-		if b != last {
-			ib.Sample = append(ib.Sample, b)
-			ib.Start = append(ib.Start, int32(len(ib.Feat)))
-			last = b
-		}
-		ib.Feat = append(ib.Feat, f)
-		ib.Val = append(ib.Val, magnitude(s, normal))
-	}
-	if qmax > denseThreshold {
-		// The reference's literal rule: one seed per (sample, unit), present iff seed ≤ p.
-		for b := int32(0); b < int32(B); b++ {
-			for _, u := range us {
-				seed := s.Float64()
-				switch u.kind {
-				case unitSingle:
-					if seed <= u.p {
-						emit(b, u.first)
-					}
-				case unitCorrelated:
-					if seed <= u.p {
-						emit(b, u.first)
-						emit(b, u.first+1)
-					}
-				case unitAnti:
-					if seed <= u.p {
-						emit(b, u.first)
-					} else if 1-seed <= u.p {
-						emit(b, u.first+1)
-					}
-				}
-			}
-		}
-	} else {
-		g := rng.NewGaps(qmax)
-		total := B * U
-		for pos := g.Next(s); pos < total; pos += 1 + g.Next(s) {
-			b, u := int32(pos/U), us[pos%U]
-			if u.q < qmax && s.Float64()*qmax >= u.q {
-				continue
-			}
-			switch u.kind {
-			case unitSingle:
-				emit(b, u.first)
-			case unitCorrelated:
-				emit(b, u.first)
-				emit(b, u.first+1)
-			case unitAnti:
-				if s.Float64() < 0.5 {
-					emit(b, u.first)
-				} else {
-					emit(b, u.first+1)
-				}
-			}
-		}
-	}
-	ib.Start = append(ib.Start, int32(len(ib.Feat)))
+	ib.Sample, ib.Start, ib.Feat, ib.Val, ib.pos, ib.p = g.sample, append(g.start, int32(len(g.feat))), g.feat, g.val, g.pos, g.p
 }
 
-// magnitude draws U[0,1) ("unif") or clip(0.5 + 0.2·N(0,1), 0, 1) ("normal").
-func magnitude(s *rng.Stream, normal bool) float64 {
-	if !normal {
-		return s.Float64()
+// GenerateProjected draws instance i's part of a batch of B samples exactly as
+// GenerateInstance does (the same random draws in the same order) but keeps, for each nonzero
+// sample, only its projection h = P·x for a fixed P [D][F] (the SAE's input, spec §2.4),
+// feature-summed in entry order as projecting GenerateInstance's batch would. It returns the
+// nonzero samples' indices (ascending) and h d-major: h[d·stride + k] for sample k, with
+// stride a multiple of pad and the padding zero. ib is scratch for the general case.
+func (m *Model) GenerateProjected(i, B int, s *rng.Stream, P []float64, D, pad int, ib *InstBatch, sample []int32, h []float64) ([]int32, []float64, int) {
+	F := m.Cfg.NFeatures
+	P = P[:D*F]
+	us := m.units[i]
+	qmax, uniform := unitsQ(us)
+	if !(qmax > 0 && qmax <= denseThreshold && uniform && m.Cfg.FeatMagDistn != "normal" && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0) {
+		m.GenerateInstance(i, B, s, ib)
+		n := len(ib.Sample)
+		stride := (n + pad - 1) / pad * pad
+		h = sized(h, D*stride)
+		start := ib.Start[:n+1]
+		for k := 0; k < n; k++ {
+			for e := start[k]; e < start[k+1]; e++ {
+				f, v := int(ib.Feat[e]), ib.Val[e]
+				for d := 0; d < D; d++ {
+					h[d*stride+k] += P[d*F+f] * v
+				}
+			}
+		}
+		return append(sample[:0], ib.Sample...), h, stride
 	}
+	// sparseSingles, projecting as it goes.
+	total := B * F
+	div := newDivider(F, total)
+	ib.pos = rng.NewGaps(qmax).AppendPositions(ib.pos[:0], s, total)
+	stride := (len(ib.pos) + pad - 1) / pad * pad // ≥ the number of nonzero samples
+	h = sized(h, D*stride)
+	// The magnitudes, in entry order (a separate pass keeps each loop's registers free).
+	pos := ib.pos
+	ib.Val = slices.Grow(ib.Val[:0], len(pos))[:len(pos)]
+	vals := ib.Val[:len(pos)]
+	s.FillFloat64(vals)
+	if D == 2 {
+		return projectD2(pos, vals, div, F, P, h, stride, sample[:0]), h, stride
+	}
+	sample = sample[:0]
+	last, k := int32(-1), -1
+	for e, p := range pos {
+		b := div.div(p)
+		f := p - b*F
+		if int32(b) != last {
+			last = int32(b)
+			sample = append(sample, last)
+			k++
+		}
+		v := vals[e]
+		for d := 0; d < D; d++ {
+			h[d*stride+k] += P[d*F+f] * v
+		}
+	}
+	return sample, h, stride
+}
+
+// projectD2 is GenerateProjected's projection for d = 2, on its own so that its loop keeps
+// its values in registers.
+func projectD2(pos []int, vals []float64, div divider, F int, P, h []float64, stride int, sample []int32) []int32 {
+	sample = slices.Grow(sample[:0], len(pos))[:len(pos)] // written by index: no call in the loop
+	if !div.small || len(pos) == 0 {
+		return projectD2Slow(pos, vals, div, F, P, h, stride, sample)
+	}
+	// Every index is in range by construction (f < F, k < len(pos) ≤ stride, e < len(pos));
+	// checked once here, the loop addresses through pointers so that its values fit in registers.
+	_, _, _ = P[2*F-1], h[2*stride-1], vals[len(pos)-1]
+	pp, ph, pv, ps := unsafe.Pointer(unsafe.SliceData(P)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(vals)), unsafe.Pointer(unsafe.SliceData(sample))
+	m := div.m
+	F8, s8 := uintptr(F)*8, uintptr(stride)*8
+	last, k := int32(-1), -1
+	for e, p := range pos {
+		hi, _ := bits.Mul64(m, uint64(p))
+		b := int(hi)
+		f := uintptr(p - b*F)
+		if int32(b) != last {
+			last = int32(b)
+			k++
+			*(*int32)(unsafe.Add(ps, k*4)) = last
+		}
+		v := *(*float64)(unsafe.Add(pv, e*8))
+		w0 := *(*float64)(unsafe.Add(pp, f*8))
+		w1 := *(*float64)(unsafe.Add(pp, F8+f*8))
+		h0 := (*float64)(unsafe.Add(ph, uintptr(k)*8))
+		h1 := (*float64)(unsafe.Add(ph, s8+uintptr(k)*8))
+		*h0 += w0 * v
+		*h1 += w1 * v
+	}
+	return sample[:k+1]
+}
+
+func projectD2Slow(pos []int, vals []float64, div divider, F int, P, h []float64, stride int, sample []int32) []int32 {
+	p0, p1 := P[:F:F], P[F:2*F:2*F]
+	h0, h1 := h[:stride:stride], h[stride:2*stride:2*stride]
+	last, k := int32(-1), -1
+	for e, p := range pos {
+		b := div.div(p)
+		f := p - b*F
+		if int32(b) != last {
+			last = int32(b)
+			k++
+			sample[k] = last
+		}
+		v := vals[e]
+		h0[k] += p0[f] * v
+		h1[k] += p1[f] * v
+	}
+	return sample[:k+1]
+}
+
+// sized returns h with length n, zeroed, reusing its storage.
+func sized(h []float64, n int) []float64 {
+	if cap(h) < n {
+		h = make([]float64, n, 2*n)
+	}
+	h = h[:n]
+	clear(h)
+	return h
+}
+
+// unitsQ returns the largest event probability of the units and whether they all share it.
+func unitsQ(us []unit) (qmax float64, uniform bool) {
+	uniform = true
+	for k := range us {
+		q := us[k].q
+		if q > qmax {
+			qmax = q
+		}
+		if q != us[0].q {
+			uniform = false
+		}
+	}
+	return qmax, uniform
+}
+
+// gen accumulates one instance's sparse batch; its slices are the InstBatch's, reused.
+type gen struct {
+	sample, start, feat []int32
+	val                 []float64
+	last                int32
+	normal              bool
+	pos                 []int
+	p                   []float64
+}
+
+// emit appends feature f of sample b (samples arrive in ascending order) with a fresh magnitude.
+func (g *gen) emit(b, f int32, s *rng.Stream) {
+	if b != g.last {
+		g.sample = append(g.sample, b)
+		g.start = append(g.start, int32(len(g.feat)))
+		g.last = b
+	}
+	g.feat = append(g.feat, f)
+	var v float64
+	if g.normal {
+		v = normalMagnitude(s)
+	} else {
+		v = s.Float64()
+	}
+	g.val = append(g.val, v)
+}
+
+// fire emits unit u's features for an event of sample b.
+func (g *gen) fire(u *unit, b int32, s *rng.Stream) {
+	switch u.kind {
+	case unitSingle:
+		g.emit(b, u.first, s)
+	case unitCorrelated:
+		g.emit(b, u.first, s)
+		g.emit(b, u.first+1, s)
+	case unitAnti:
+		if s.Float64() < 0.5 {
+			g.emit(b, u.first, s)
+		} else {
+			g.emit(b, u.first+1, s)
+		}
+	}
+}
+
+// dense is the reference's literal rule: one seed per (sample, unit), present iff seed ≤ p.
+func (g *gen) dense(us []unit, B int, s *rng.Stream) {
+	for b := int32(0); b < int32(B); b++ {
+		for k := range us {
+			u := &us[k]
+			seed := s.Float64()
+			switch u.kind {
+			case unitSingle:
+				if seed <= u.p {
+					g.emit(b, u.first, s)
+				}
+			case unitCorrelated:
+				if seed <= u.p {
+					g.emit(b, u.first, s)
+					g.emit(b, u.first+1, s)
+				}
+			case unitAnti:
+				if seed <= u.p {
+					g.emit(b, u.first, s)
+				} else if 1-seed <= u.p {
+					g.emit(b, u.first+1, s)
+				}
+			}
+		}
+	}
+}
+
+// denseSingles is the reference's literal rule for uncorrelated features with uniform
+// magnitudes, as the reference draws it: for every (sample, feature) a seed and a magnitude,
+// x = mag if seed ≤ p. Drawing the magnitude of an absent feature too keeps the loop free of
+// data-dependent branches; the batch's distribution is the same.
+func (g *gen) denseSingles(us []unit, B int, s *rng.Stream) {
+	F := len(us)
+	p := g.probs(us)
+	n0 := len(g.feat)
+	g.feat = slices.Grow(g.feat, B*F)[:n0+B*F]
+	g.val = slices.Grow(g.val, B*F)[:n0+B*F]
+	g.sample = slices.Grow(g.sample, B)[:len(g.sample)+B]
+	g.start = slices.Grow(g.start, B)[:len(g.start)+B]
+	feat, val := g.feat, g.val
+	sample, start := g.sample, g.start
+	ns := len(sample) - B
+	n := n0
+	st := *s
+	for b := 0; b < B; b++ {
+		first := n
+		for f, pf := range p {
+			u, st1 := st.NextFloat64()
+			v, st2 := st1.NextFloat64()
+			st = st2
+			feat[n], val[n] = int32(f), v
+			if u <= pf {
+				n++
+			}
+		}
+		sample[ns], start[ns] = int32(b), int32(first)
+		if n > first {
+			ns++
+		}
+	}
+	*s = st
+	g.feat, g.val = feat[:n], val[:n]
+	g.sample, g.start = sample[:ns], start[:ns]
+	if ns > 0 {
+		g.last = sample[ns-1]
+	}
+}
+
+// probs returns the units' probabilities (unit k is feature k when all are singles).
+func (g *gen) probs(us []unit) []float64 {
+	g.p = g.p[:0]
+	for k := range us {
+		g.p = append(g.p, us[k].p)
+	}
+	return g.p
+}
+
+// sparse walks the Bernoulli(qmax) candidates of the flattened (sample, unit) axis; with
+// unequal event probabilities each candidate is thinned to its unit's own probability.
+func (g *gen) sparse(us []unit, B int, s *rng.Stream, qmax float64, uniform bool) {
+	U := len(us)
+	total := B * U
+	div := newDivider(U, total)
+	g.pos = rng.NewGaps(qmax).AppendPositions(g.pos, s, total)
+	for _, pos := range g.pos {
+		b := div.div(pos)
+		u := &us[pos-b*U]
+		if !uniform && u.q < qmax && s.Float64()*qmax >= u.q {
+			continue
+		}
+		g.fire(u, int32(b), s)
+	}
+}
+
+// sparseSingles is sparse for the common case of uncorrelated features sharing one
+// probability with uniform magnitudes (unit k is feature k, no thinning), kept inline.
+func (g *gen) sparseSingles(F, B int, s *rng.Stream, q float64) {
+	total := B * F
+	div := newDivider(F, total)
+	g.pos = rng.NewGaps(q).AppendPositions(g.pos, s, total)
+	pos := g.pos
+	n0 := len(g.feat)
+	g.feat = slices.Grow(g.feat, len(pos))[:n0+len(pos)]
+	g.val = slices.Grow(g.val, len(pos))[:n0+len(pos)]
+	feat, val := g.feat[n0:], g.val[n0:]
+	feat, val = feat[:len(pos)], val[:len(pos)]
+	sample, start, last := g.sample, g.start, g.last
+	s.FillFloat64(val)
+	for e, p := range pos {
+		b := div.div(p)
+		feat[e] = int32(p - b*F)
+		if int32(b) != last {
+			last = int32(b)
+			sample = append(sample, last)
+			start = append(start, int32(n0+e))
+		}
+	}
+	g.sample, g.start, g.last = sample, start, last
+}
+
+// divider divides by a fixed d with a multiply when the dividends fit in 32 bits
+// (Lemire, Kaser & Kurz: with M = ⌊(2⁶⁴−1)/d⌋+1, ⌊n/d⌋ = ⌊M·n/2⁶⁴⌋ for every n < 2³²).
+type divider struct {
+	d     int
+	m     uint64
+	small bool
+}
+
+func newDivider(d, maxN int) divider {
+	return divider{d: d, m: ^uint64(0)/uint64(d) + 1, small: maxN <= 1<<32 && d > 1}
+}
+
+func (v divider) div(n int) int {
+	if v.small {
+		hi, _ := bits.Mul64(v.m, uint64(n))
+		return int(hi)
+	}
+	return n / v.d
+}
+
+// normalMagnitude draws clip(0.5 + 0.2·N(0,1), 0, 1) (the "normal" magnitudes; "unif" is U[0,1)).
+func normalMagnitude(s *rng.Stream) float64 {
 	return math.Min(math.Max(0.5+0.2*s.Normal(), 0), 1)
 }
 

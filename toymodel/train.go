@@ -3,7 +3,6 @@ package toymodel
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"saelab/internal/par"
@@ -87,27 +86,18 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	for s := range bc1 { // one shared step counter, as in torch
 		bc1[s], bc2[s] = adam.Begin()
 	}
-	var done atomic.Int64
+	done := make([]par.Slot, I) // steps done, per instance (one cache line each: no contention)
 	run := func(i int) {
-		s := rng.New(seed, rng.PurposeToyBatch, uint64(i))
-		var ib InstBatch
-		sc := m.NewScratch()
-		gW, gB := make([]float64, H*F), make([]float64, F)
-		wlo, blo := i*H*F, i*F
+		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
 		li := 0
 		for step := 0; step < tc.Steps; step++ {
-			lr := tc.LR * sched(step, tc.Steps)
-			clear(gW)
-			clear(gB)
-			m.GenerateInstance(i, tc.BatchSize, s, &ib)
-			L := m.LossGradInstance(i, &ib, tc.BatchSize, gW, gB, sc)
-			adam.Update(0, wlo, m.W[wlo:wlo+H*F], gW, lr, bc1[step], bc2[step])
-			adam.Update(1, blo, m.BFinal[blo:blo+F], gB, lr, bc1[step], bc2[step])
-			if li < len(logSteps) && logSteps[li] == step {
+			logged := li < len(logSteps) && logSteps[li] == step
+			L := t.step(adam, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step], logged)
+			if logged {
 				losses[li*I+i] = L
 				li++
 			}
-			done.Add(1)
+			done[i].Store(uint64(step + 1))
 		}
 	}
 	stop := make(chan struct{})
@@ -123,13 +113,13 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 				case <-stop:
 					return
 				case <-t.C:
-					st := int(done.Load()) / I
+					st := int(par.Sum(done)) / I
 					progress(Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)})
 				}
 			}
 		}()
 	}
-	par.ForEach(I, run)
+	par.ForEachBlock(I, run)
 	close(stop)
 	wg.Wait()
 	log := make([]LogEntry, len(logSteps))
@@ -145,4 +135,38 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 		progress(Progress{Step: tc.Steps, Steps: tc.Steps, Loss: last.Loss, LR: last.LR})
 	}
 	return log, nil
+}
+
+// trainer is one instance's training state: its batch stream and reusable buffers. One step
+// allocates nothing.
+type trainer struct {
+	m      *Model
+	i, B   int
+	s      *rng.Stream
+	ib     InstBatch
+	sc     *Scratch
+	gW, gB []float64
+}
+
+func (m *Model) newTrainer(i, B int, s *rng.Stream) *trainer {
+	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
+	return &trainer{m: m, i: i, B: B, s: s, sc: m.NewScratch(), gW: make([]float64, H*F), gB: make([]float64, F)}
+}
+
+// step runs one training step of the instance (spec §1.7 steps 2–6): zero the gradients, draw
+// a fresh batch, forward and backward, Adam. It returns the loss when wantLoss.
+func (t *trainer) step(adam *optim.Adam, lr, bc1, bc2 float64, wantLoss bool) float64 {
+	m, i := t.m, t.i
+	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
+	clear(t.gW)
+	clear(t.gB)
+	// The SIMD lane kernel reads its own layout: draw straight into it where possible.
+	if !(laneSIMD && t.sc.ls != nil && m.generateLanes(i, t.B, t.s, t.sc.ls, &t.ib)) {
+		m.GenerateInstance(i, t.B, t.s, &t.ib)
+	}
+	L := m.lossGrad(i, &t.ib, t.B, t.gW, t.gB, t.sc, wantLoss)
+	wlo, blo := i*H*F, i*F
+	adam.Update(0, wlo, m.W[wlo:wlo+H*F], t.gW, lr, bc1, bc2)
+	adam.Update(1, blo, m.BFinal[blo:blo+F], t.gB, lr, bc1, bc2)
+	return L
 }
