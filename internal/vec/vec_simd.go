@@ -95,14 +95,13 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 	k := 0
 	for ; k+32 <= n; k += 32 {
 		a0, a1, a2, a3 := ld(pd, k), ld(pd, k+8), ld(pd, k+16), ld(pd, k+24)
-		r := unsafe.Add(pm, k*8)
-		for _, ct := range c {
+		for t, ct := range c { // rows addressed from the base: no pointer past the last row
 			b := bc(ct)
+			r := unsafe.Add(pm, (t*stride+k)*8)
 			a0 = a0.Add(b.Mul(ld(r, 0)))
 			a1 = a1.Add(b.Mul(ld(r, 8)))
 			a2 = a2.Add(b.Mul(ld(r, 16)))
 			a3 = a3.Add(b.Mul(ld(r, 24)))
-			r = unsafe.Add(r, stride*8)
 		}
 		st(a0, pd, k)
 		st(a1, pd, k+8)
@@ -112,13 +111,12 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 	switch (n - k) / 8 { // the remaining whole vectors in one pass over the rows
 	case 3:
 		a0, a1, a2 := ld(pd, k), ld(pd, k+8), ld(pd, k+16)
-		r := unsafe.Add(pm, k*8)
-		for _, ct := range c {
+		for t, ct := range c {
 			b := bc(ct)
+			r := unsafe.Add(pm, (t*stride+k)*8)
 			a0 = a0.Add(b.Mul(ld(r, 0)))
 			a1 = a1.Add(b.Mul(ld(r, 8)))
 			a2 = a2.Add(b.Mul(ld(r, 16)))
-			r = unsafe.Add(r, stride*8)
 		}
 		st(a0, pd, k)
 		st(a1, pd, k+8)
@@ -126,22 +124,19 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 		k += 24
 	case 2:
 		a0, a1 := ld(pd, k), ld(pd, k+8)
-		r := unsafe.Add(pm, k*8)
-		for _, ct := range c {
+		for t, ct := range c {
 			b := bc(ct)
+			r := unsafe.Add(pm, (t*stride+k)*8)
 			a0 = a0.Add(b.Mul(ld(r, 0)))
 			a1 = a1.Add(b.Mul(ld(r, 8)))
-			r = unsafe.Add(r, stride*8)
 		}
 		st(a0, pd, k)
 		st(a1, pd, k+8)
 		k += 16
 	case 1:
 		a := ld(pd, k)
-		r := unsafe.Add(pm, k*8)
-		for _, ct := range c {
-			a = a.Add(bc(ct).Mul(ld(r, 0)))
-			r = unsafe.Add(r, stride*8)
+		for t, ct := range c {
+			a = a.Add(bc(ct).Mul(ld(pm, t*stride+k)))
 		}
 		st(a, pd, k)
 		k += 8
@@ -239,9 +234,9 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 		a1, b1 := ld(d1, 0), ld(d1, 8)
 		a2, b2 := ld(d2, 0), ld(d2, 8)
 		a3, b3 := ld(d3, 0), ld(d3, 8)
-		row := unsafe.Add(pm, k*8)
-		ct := pc
-		for t := 0; t < r; t++ {
+		for t := 0; t < r; t++ { // rows addressed from the base: no pointer past the last row
+			row := unsafe.Add(pm, (t*stride+k)*8)
+			ct := unsafe.Add(pc, t*8)
 			w0, w1 := ld(row, 0), ld(row, 8)
 			c0 := bc(*(*float64)(ct))
 			c1 := bc(*(*float64)(unsafe.Add(ct, r8)))
@@ -251,8 +246,6 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 			a1, b1 = a1.Add(c1.Mul(w0)), b1.Add(c1.Mul(w1))
 			a2, b2 = a2.Add(c2.Mul(w0)), b2.Add(c2.Mul(w1))
 			a3, b3 = a3.Add(c3.Mul(w0)), b3.Add(c3.Mul(w1))
-			row = unsafe.Add(row, stride*8)
-			ct = unsafe.Add(ct, 8)
 		}
 		st(a0, d0, 0)
 		st(b0, d0, 8)
