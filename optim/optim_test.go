@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +67,27 @@ func TestAdamTwoStepsByHand(t *testing.T) {
 	a.Update(0, 0, th, []float64{0}, 0.1, bc1, bc2)
 	if th[0] == before {
 		t.Error("zero gradient must still move the parameter")
+	}
+}
+
+func TestValidateLoopNamesField(t *testing.T) {
+	if err := ValidateLoop(1024, 5000, 50, 1e-3, "constant", 0.9, 0.999, 1e-8); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{ValidateLoop(0, 5000, 50, 1e-3, "constant", 0.9, 0.999, 1e-8), "batch_size = 0"},
+		{ValidateLoop(1024, 0, 50, 1e-3, "constant", 0.9, 0.999, 1e-8), "steps = 0"},
+		{ValidateLoop(1024, 5000, 0, 1e-3, "constant", 0.9, 0.999, 1e-8), "log_freq = 0"},
+		{ValidateLoop(1024, 5000, 50, -1, "constant", 0.9, 0.999, 1e-8), "lr = -1"},
+		{ValidateLoop(1024, 5000, 50, 1e-3, "cosine_warm", 0.9, 0.999, 1e-8), "cosine_warm"},
+		{ValidateLoop(1024, 5000, 50, 1e-3, "constant", 1, 0.999, 1e-8), "adam_beta1 = 1"},
+		{ValidateLoop(1024, 2000, 50, 1e-3, "anthropic", 0.9, 0.999, 1e-8), "anthropic needs steps > 2501"},
+	} {
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("error %v, want it to mention %q", tc.err, tc.want)
+		}
 	}
 }

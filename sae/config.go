@@ -172,15 +172,10 @@ var ResampleMethods = []string{"none", "simple", "advanced"}
 
 // Validate reports the first field out of range.
 func (c TrainConfig) Validate() error {
+	if err := optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps); err != nil {
+		return err
+	}
 	switch {
-	case c.BatchSize < 1 || c.BatchSize > 1<<22:
-		return fmt.Errorf("batch_size = %d: must be in [1, 4194304]", c.BatchSize)
-	case c.Steps < 1:
-		return fmt.Errorf("steps = %d: must be ≥ 1", c.Steps)
-	case c.LogFreq < 1:
-		return fmt.Errorf("log_freq = %d: must be ≥ 1", c.LogFreq)
-	case !(c.LR > 0) || c.LR > 10:
-		return fmt.Errorf("lr = %v: must be in (0, 10]", c.LR)
 	case c.ResampleFreq < 1:
 		return fmt.Errorf("resample_freq = %d: must be ≥ 1", c.ResampleFreq)
 	case c.ResampleWindow < 1 || c.ResampleWindow > c.ResampleFreq:
@@ -189,23 +184,11 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("resample_scale = %v: must be a finite number ≥ 0", c.ResampleScale)
 	case c.HiddenSampleSize < 1 || c.HiddenSampleSize > 1<<16:
 		return fmt.Errorf("hidden_sample_size = %d: must be in [1, 65536]", c.HiddenSampleSize)
-	case !(c.Beta1 >= 0 && c.Beta1 < 1):
-		return fmt.Errorf("adam_beta1 = %v: must be in [0, 1)", c.Beta1)
-	case !(c.Beta2 >= 0 && c.Beta2 < 1):
-		return fmt.Errorf("adam_beta2 = %v: must be in [0, 1)", c.Beta2)
-	case !(c.Eps > 0):
-		return fmt.Errorf("adam_eps = %v: must be > 0", c.Eps)
 	}
 	switch c.Resample {
 	case "none", "simple", "advanced":
 	default:
 		return fmt.Errorf("resample_method = %q: must be one of %s", c.Resample, strings.Join(ResampleMethods, ", "))
-	}
-	if _, err := optim.ParseSchedule(c.Schedule); err != nil {
-		return err
-	}
-	if strings.HasPrefix(c.Schedule, "anthropic") && c.Steps <= 2501 {
-		return fmt.Errorf("steps = %d: lr_schedule anthropic needs steps > 2501", c.Steps)
 	}
 	return nil
 }

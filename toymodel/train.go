@@ -1,7 +1,6 @@
 package toymodel
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -29,31 +28,7 @@ func DefaultTrainConfig() TrainConfig {
 
 // Validate reports the first field out of range.
 func (c TrainConfig) Validate() error {
-	switch {
-	case c.BatchSize < 1 || c.BatchSize > 1<<22:
-		return fmt.Errorf("batch_size = %d: must be in [1, 4194304]", c.BatchSize)
-	case c.Steps < 1:
-		return fmt.Errorf("steps = %d: must be ≥ 1", c.Steps)
-	case c.LogFreq < 1:
-		return fmt.Errorf("log_freq = %d: must be ≥ 1", c.LogFreq)
-	case !(c.LR > 0) || c.LR > 10:
-		return fmt.Errorf("lr = %v: must be in (0, 10]", c.LR)
-	case !(c.Beta1 >= 0 && c.Beta1 < 1):
-		return fmt.Errorf("adam_beta1 = %v: must be in [0, 1)", c.Beta1)
-	case !(c.Beta2 >= 0 && c.Beta2 < 1):
-		return fmt.Errorf("adam_beta2 = %v: must be in [0, 1)", c.Beta2)
-	case !(c.Eps > 0):
-		return fmt.Errorf("adam_eps = %v: must be > 0", c.Eps)
-	}
-	if _, err := optim.ParseSchedule(c.Schedule); err != nil {
-		return err
-	}
-	if c.Schedule == "anthropic" || c.Schedule == "anthropic_lr" {
-		if c.Steps <= 2501 {
-			return fmt.Errorf("steps = %d: lr_schedule anthropic needs steps > 2501", c.Steps)
-		}
-	}
-	return nil
+	return optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps)
 }
 
 // LogEntry is one logged step of toy-model training: loss/I and the lr (spec §1.7 step 7).
