@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,90 @@ func TestValidateLoopNamesField(t *testing.T) {
 	} {
 		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
 			t.Errorf("error %v, want it to mention %q", tc.err, tc.want)
+		}
+	}
+}
+
+// updatePlain is Update's formula as a plain loop (torch.optim.Adam's single-tensor step).
+func updatePlain(a *Adam, k, off int, theta, grad []float64, lr, bc1, bc2 float64) {
+	m, v := a.M[k][off:off+len(theta)], a.V[k][off:off+len(theta)]
+	stepSize, sqrtBC2 := lr/bc1, math.Sqrt(bc2)
+	for j := range theta {
+		g := grad[j]
+		m[j] = a.Beta1*m[j] + (1-a.Beta1)*g
+		v[j] = a.Beta2*v[j] + (1-a.Beta2)*g*g
+		theta[j] -= stepSize * m[j] / (math.Sqrt(v[j])/sqrtBC2 + a.Eps)
+	}
+}
+
+// Update (vec.Adam: archsimd when built with it, and the stuck-moment shortcut) must equal
+// the plain formula bit for bit over a long run in which some parameters' gradients are zero
+// from some step on, so that their first moments decay through the denormals and stop there
+// (the dead latents of an SAE), for parts of every length at every offset.
+func TestUpdateMatchesPlainLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	sizes := []int{27, 10, 5, 2, 1, 64}
+	for _, b1 := range []float64{0.9, 0.8, 0.5} {
+		fast, plain := NewAdam(b1, 0.999, 1e-8, sizes...), NewAdam(b1, 0.999, 1e-8, sizes...)
+		theta, ref := make([][]float64, len(sizes)), make([][]float64, len(sizes))
+		deadFrom := make([][]int, len(sizes))
+		for k, n := range sizes {
+			theta[k], deadFrom[k] = make([]float64, n), make([]int, n)
+			for j := range theta[k] {
+				theta[k][j] = r.NormFloat64()
+				switch j % 4 {
+				case 0:
+					theta[k][j] = 0
+				case 1:
+					deadFrom[k][j] = 1 << 30
+				default:
+					deadFrom[k][j] = r.IntN(400)
+				}
+			}
+			ref[k] = append([]float64(nil), theta[k]...)
+		}
+		grad := make([]float64, 64)
+		denormal, stuck := 0, 0
+		const steps = 9000
+		for step := 0; step < steps; step++ {
+			bc1, bc2 := fast.Begin()
+			plain.Begin()
+			lr := 1e-3
+			if step%7 == 3 {
+				lr = 0.5 // too large for the shortcut at some steps
+			}
+			for k, n := range sizes {
+				// Update the parameter in two parts, as Train does per instance.
+				cut := r.IntN(n + 1)
+				for j := range grad[:n] {
+					grad[j] = 0
+					if step < deadFrom[k][j] {
+						grad[j] = r.NormFloat64() * 1e-2
+					}
+				}
+				for _, part := range [][2]int{{0, cut}, {cut, n}} {
+					lo, hi := part[0], part[1]
+					fast.Update(k, lo, theta[k][lo:hi], grad[lo:hi], lr, bc1, bc2)
+					updatePlain(plain, k, lo, ref[k][lo:hi], grad[lo:hi], lr, bc1, bc2)
+				}
+				for j := range theta[k] {
+					if math.Float64bits(theta[k][j]) != math.Float64bits(ref[k][j]) ||
+						math.Float64bits(fast.M[k][j]) != math.Float64bits(plain.M[k][j]) ||
+						math.Float64bits(fast.V[k][j]) != math.Float64bits(plain.V[k][j]) {
+						t.Fatalf("β1 %v step %d param %d[%d]: θ, m, v = %v, %v, %v; plain loop %v, %v, %v", b1, step, k, j,
+							theta[k][j], fast.M[k][j], fast.V[k][j], ref[k][j], plain.M[k][j], plain.V[k][j])
+					}
+					if m := math.Abs(plain.M[k][j]); m > 0 && m < 0x1p-1022 {
+						denormal++
+						if math.Float64bits(m) <= 5 {
+							stuck++
+						}
+					}
+				}
+			}
+		}
+		if stuck == 0 || denormal == stuck {
+			t.Errorf("β1 %v: %d stuck and %d decaying denormal first moments: the test did not reach the case", b1, stuck, denormal-stuck)
 		}
 	}
 }

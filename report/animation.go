@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Figure 2: animate_features_in_2d (spec §7.2) as a plotly animation with
@@ -16,9 +16,9 @@ import (
 // Every decision of §7.2 (which points are drawn, rounding, axis limits,
 // red highlighting, titles, the frame subset) is made here, in Go. The page
 // gets, per animation frame and grid cell, the points as integers
-// (value·1e4, so 4 decimals) with the undrawn points zeroed, gzip-compressed
-// and base64-encoded; its script only expands them into plotly traces
-// (a line from the origin plus a marker per point).
+// (value·1e4, so 4 decimals) of the drawn points only, gzip-compressed and
+// base64-encoded; its script only expands them into plotly traces (a line
+// from the origin plus a marker per point).
 
 const (
 	animScale       = 10000 // points are sent as round(v·1e4)
@@ -59,13 +59,15 @@ type animData struct {
 }
 
 type animFrame struct {
-	// P holds per cell the points x0,y0,x1,y1,… as round(v·1e4); a point
-	// that is not drawn (|x|+|y| ≤ 1e-3, or not finite) is 0,0.
+	// P holds per cell its drawn points as (index, x, y) triples, index the
+	// latent or sample and x, y as round(v·1e4), in index order. Only points
+	// with |x|+|y| > 1e-3 are drawn; a hidden-state point that repeats an
+	// earlier one of its cell exactly is left out (see hiddenPoints).
 	P [][]int32 `json:"p"`
 	// R lists red latents as (cell, latent) pairs.
 	R []int `json:"r,omitempty"`
-	// L holds per cell the loss colour v·100 per sample (h rows with
-	// ColorHiddenByLoss only; null elsewhere).
+	// L holds per cell the loss colour v·100 of each drawn point (h rows
+	// with ColorHiddenByLoss only; null elsewhere).
 	L [][]int8 `json:"l,omitempty"`
 }
 
@@ -348,37 +350,108 @@ func fix(v float64) int32 {
 	return int32(math.Max(-2e9, math.Min(2e9, r)))
 }
 
-// cellPoints returns row's points for instance i in frame f as x0,y0,x1,y1,….
-func (r *SAERun) cellPoints(f *Frame, row string, i, N int) []int32 {
-	I, D, S := r.NInst, r.DIn, r.DSAE
-	var n int
-	var at func(k int) (float64, float64)
-	switch row {
-	case "W_enc", "W_gate", "W_mag": // [I][D][S]
-		w := f.Weights[row]
-		n = S
-		at = func(j int) (float64, float64) { return w[(i*D)*S+j], w[(i*D+1)*S+j] }
-	case "_W_dec": // [I][S][D]
-		w := f.Weights[row]
-		n = S
-		at = func(j int) (float64, float64) { return w[(i*S+j)*D], w[(i*S+j)*D+1] }
-	case "h", "h_r": // [N][I][D]
-		h := f.H
-		if row == "h_r" {
-			h = f.HR
+// weightPoints appends weight row's drawn points for instance i in frame f as (latent, x, y)
+// triples, x and y as round(v·1e4): those with |x|+|y| > 1e-3 (spec §7.2).
+func (r *SAERun) weightPoints(b []byte, f *Frame, row string, i int) []byte {
+	D, S := r.DIn, r.DSAE
+	w := f.Weights[row]
+	first := true
+	for j := 0; j < S; j++ {
+		var x, y float64
+		if row == "_W_dec" { // [I][S][D]
+			x, y = w[(i*S+j)*D], w[(i*S+j)*D+1]
+		} else { // [I][D][S]
+			x, y = w[(i*D)*S+j], w[(i*D+1)*S+j]
 		}
-		n = N
-		at = func(b int) (float64, float64) { return h[(b*I+i)*D], h[(b*I+i)*D+1] }
-	}
-	out := make([]int32, 2*n)
-	for j := 0; j < n; j++ {
-		x, y := at(j)
 		if !(math.Abs(x)+math.Abs(y) > drawThreshold) || math.IsInf(x+y, 0) {
 			continue // NaN fails the test too
 		}
-		out[2*j], out[2*j+1] = fix(x), fix(y)
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = strconv.AppendInt(b, int64(j), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(fix(x)), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(fix(y)), 10)
 	}
-	return out
+	return b
+}
+
+// frameJSON appends record t's animation frame (animFrame) as JSON.
+func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid *hiddenAnim) []byte {
+	f := &r.Frames[t]
+	S := r.DSAE
+	b = append(b, `{"p":[`...)
+	hc := 0 // hidden cell index
+	for c, cell := range cells {
+		if c > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		if cell.W {
+			b = r.weightPoints(b, f, cell.RowKey, cell.Inst)
+		} else {
+			for k, v := range hid.pts[t][hc] {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, int64(v), 10)
+			}
+			hc++
+		}
+		b = append(b, ']')
+	}
+	b = append(b, ']')
+	if red != nil {
+		first := true
+		for c, cell := range cells {
+			if !cell.W {
+				continue
+			}
+			for j := 0; j < S; j++ {
+				if red[t][cell.Inst*S+j] {
+					if first {
+						b = append(b, `,"r":[`...)
+						first = false
+					} else {
+						b = append(b, ',')
+					}
+					b = strconv.AppendInt(b, int64(c), 10)
+					b = append(b, ',')
+					b = strconv.AppendInt(b, int64(j), 10)
+				}
+			}
+		}
+		if !first {
+			b = append(b, ']')
+		}
+	}
+	if hid.lc != nil && hc > 0 {
+		b = append(b, `,"l":[`...)
+		hc = 0
+		for c, cell := range cells {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			if cell.W {
+				b = append(b, "null"...)
+				continue
+			}
+			b = append(b, '[')
+			for k, v := range hid.lc[t][hc] {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, int64(v), 10)
+			}
+			b = append(b, ']')
+			hc++
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // animationFigure builds run's §7.2 animation, spending at most budget bytes
@@ -433,12 +506,14 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 	}
 
 	// Axis limits per row type, over every frame, selected instance and row.
-	var wVals, hVals []float64
+	hid, err := r.hiddenData()
+	if err != nil {
+		return nil, nil, err
+	}
+	var wVals []float64
 	for _, row := range rows {
 		if isWRow(row) {
 			wVals = slices.Grow(wVals, T*len(insts)*S*D)
-		} else {
-			hVals = slices.Grow(hVals, T*len(insts)*N*D)
 		}
 	}
 	for t := range r.Frames {
@@ -453,20 +528,12 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 					}
 				case "_W_dec":
 					wVals = append(wVals, f.Weights[row][i*S*D:(i+1)*S*D]...)
-				case "h", "h_r":
-					h := f.H
-					if row == "h_r" {
-						h = f.HR
-					}
-					for b := 0; b < N; b++ {
-						hVals = append(hVals, h[(b*I+i)*D], h[(b*I+i)*D+1])
-					}
 				}
 			}
 		}
 	}
-	limW, limH := quantileLimit(wVals), quantileLimit(hVals)
-	wVals, hVals = nil, nil
+	limW, limH := quantileLimit(wVals), hid.lim
+	wVals = nil
 
 	// Grid: one column per selected instance, one row per entry of rows.
 	nR, nC := len(rows), len(insts)
@@ -553,45 +620,10 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 
 	// Frame data, then the subset under the budget.
 	raw := make([][]byte, T)
+	var buf []byte
 	for t := range r.Frames {
-		f := &r.Frames[t]
-		af := animFrame{P: make([][]int32, len(cells))}
-		var maxLoss float64
-		if r.ColorHiddenByLoss {
-			// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
-			for _, v := range f.LRec {
-				maxLoss = math.Max(maxLoss, v)
-			}
-		}
-		for c, cell := range cells {
-			af.P[c] = r.cellPoints(f, cell.RowKey, cell.Inst, N)
-			if cell.W && red != nil {
-				for j := 0; j < S; j++ {
-					if red[t][cell.Inst*S+j] {
-						af.R = append(af.R, c, j)
-					}
-				}
-			}
-			if !cell.W && r.ColorHiddenByLoss {
-				if af.L == nil {
-					af.L = make([][]int8, len(cells))
-				}
-				l := make([]int8, N)
-				for b := 0; b < N; b++ {
-					v := 0.0
-					if maxLoss > 0 {
-						v = math.Round(f.LRec[b*I+cell.Inst]/maxLoss*100) / 100
-					}
-					l[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
-				}
-				af.L[c] = l
-			}
-		}
-		b, err := json.Marshal(af)
-		if err != nil {
-			return nil, nil, err
-		}
-		raw[t] = b
+		buf = r.frameJSON(buf[:0], t, cells, red, hid)
+		raw[t] = slices.Clone(buf)
 	}
 	sel, packed, selNote, err := packFrames(raw, must, budget)
 	if err != nil {

@@ -66,7 +66,14 @@ func (p *grid2D) figure() *figure {
 	var mcol []string
 	var ids []int
 	hover := &gridHoverSpec{}
+	type drawn struct {
+		x, y   float64
+		col    string
+		hidden bool
+	}
+	var seen map[drawn]bool
 	for i := 0; i < p.nInst; i++ {
+		clear(seen)
 		r, c := i/cols, i%cols
 		cx, cy := g.center(r, c)
 		g.cellTitle(labels, r, c, p.subtitle(i), 12)
@@ -86,6 +93,16 @@ func (p *grid2D) figure() *figure {
 				order = append(order, col)
 			}
 			X, Y := roundTo(cx+ux, 5), roundTo(cy+uy, 5)
+			// A point that repeats an earlier one of its cell (position and colour; e.g. the
+			// hidden states of all-zero samples) would be drawn on top of it, identical.
+			if seen == nil {
+				seen = map[drawn]bool{}
+			}
+			if k := (drawn{X, Y, col, hidden}); seen[k] {
+				continue
+			} else {
+				seen[k] = true
+			}
 			s.x = append(s.x, cx, X, math.NaN())
 			s.y = append(s.y, cy, Y, math.NaN())
 			if hidden {

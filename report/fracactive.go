@@ -50,15 +50,15 @@ func fracActiveFigure(r *SAERun, id string) (*figure, []string) {
 		group := fmt.Sprintf("Instance #%d", i)
 		for j := 0; j < S; j++ {
 			for t, f := range r.Frames {
-				series[t] = f.FracActive[i*S+j]
+				series[t] = float64(f.FracActive[i*S+j])
 			}
 			m := rollingMean(series, w)
 			y := make(nums, T)
 			for t := range m {
 				y[t] = roundTo(m[t], 5)
 			}
-			tr := obj{
-				"type": "scatter", "mode": "lines", "x": x, "y": y,
+			tr := obj{ // x: the figure's SharedX
+				"type": "scatter", "mode": "lines", "y": y,
 				"name": fmt.Sprintf("SAE latent #%d", j), "legendgroup": group,
 				"opacity": 0.5, "line": obj{"width": 1},
 				"hovertemplate": fmt.Sprintf("step %%{x}<br>%%{y:.4f}<extra>inst %d, latent %d</extra>", i, j),
@@ -94,7 +94,7 @@ func fracActiveFigure(r *SAERun, id string) (*figure, []string) {
 		"margin":    obj{"l": 70, "r": 20, "t": 60, "b": 50},
 		"hovermode": "closest",
 	}
-	return &figure{ID: id, Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}, notes
+	return &figure{ID: id, Kind: "plot", Data: data, Layout: layout, Config: plotConfig(), SharedX: x}, notes
 }
 
 func runTitle(r *SAERun) string {

@@ -61,16 +61,20 @@ type SAERun struct {
 	// ColorHiddenByLoss colours h/h_r points rgb(255·v,0,0) by the
 	// per-sample L_reconstruction (§7.2 loss colouring); needs Frame.LRec.
 	ColorHiddenByLoss bool
+
+	// hidden is what Compact kept of the per-sample tensors (see Compact).
+	hidden *hiddenAnim
 }
 
-// Frame is one data-log record (spec §2.7).
+// Frame is one data-log record (spec §2.7). The per-record tensors are float32, as the data
+// log holds them; the weights float64.
 type Frame struct {
 	Step       int
-	FracActive []float64            // [I][S]
+	FracActive []float32            // [I][S]
 	Weights    map[string][]float64 // "W_enc" [I][D][S] (columns are latents), "W_gate" [I][D][S], "W_mag" [I][D][S], "_W_dec" [I][S][D] (rows are latents)
-	H, HR      []float64            // [N][I][D]
-	LRec       []float64            // [N][I] L_reconstruction per sample (for optional loss colouring)
-	Loss       []float64            // [N][I] total loss per sample (optional; used by BestInstances, spec §6.6)
+	H, HR      []float32            // [N][I][D]
+	LRec       []float32            // [N][I] L_reconstruction per sample (for optional loss colouring)
+	Loss       []float32            // [N][I] total loss per sample (optional; used by BestInstances, spec §6.6)
 }
 
 // InstanceRow is one instance's line in a run's table.
@@ -230,6 +234,9 @@ func (r *SAERun) nSamples() int {
 	if r.SampleSize > 0 {
 		return r.SampleSize
 	}
+	if r.hidden != nil {
+		return r.hidden.n
+	}
 	for _, f := range r.Frames {
 		if len(f.H) > 0 && r.NInst > 0 && r.DIn > 0 {
 			return len(f.H) / (r.NInst * r.DIn)
@@ -300,6 +307,9 @@ func (r *SAERun) validate(name string) error {
 					return fmt.Errorf("report: %s.Weights: missing %q, needed by animation row %q", fn, row, row)
 				}
 			}
+		}
+		if r.hidden != nil {
+			continue // checked by Compact, which dropped the per-sample tensors
 		}
 		hShape := fmt.Sprintf("[N=%d][I=%d][D=%d]", N, I, D)
 		if len(f.H) != 0 || (animated && used["h"]) {

@@ -222,7 +222,7 @@ func (pd *pageData) addSpec(f *figure) error {
 	if f == nil {
 		return nil
 	}
-	b, err := json.Marshal(figSpec{Kind: f.Kind, Data: f.Data, Layout: f.Layout, Config: f.Config, Anim: f.Anim, Grid: f.Grid})
+	b, err := json.Marshal(figSpec{Kind: f.Kind, Data: f.Data, Layout: f.Layout, Config: f.Config, Anim: f.Anim, Grid: f.Grid, SharedX: f.SharedX})
 	if err != nil {
 		return fmt.Errorf("report: figure %s: %w", f.ID, err)
 	}

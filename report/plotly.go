@@ -19,6 +19,9 @@ type figure struct {
 	Config obj    `json:"config"`
 	Anim   *animSpec
 	Grid   *gridHoverSpec
+	// SharedX, if set, is the x of every trace that has none (the page's script fills it in):
+	// many traces over the same steps carry it once.
+	SharedX nums
 }
 
 // gridHoverSpec lets the page's script label a cell grid's markers (see
@@ -41,8 +44,9 @@ type figSpec struct {
 	Data   []obj          `json:"data,omitempty"`
 	Layout obj            `json:"layout"`
 	Config obj            `json:"config"`
-	Anim   *animSpec      `json:"anim,omitempty"`
-	Grid   *gridHoverSpec `json:"grid,omitempty"`
+	Anim    *animSpec      `json:"anim,omitempty"`
+	Grid    *gridHoverSpec `json:"grid,omitempty"`
+	SharedX nums           `json:"sharedX,omitempty"`
 }
 
 func plotConfig() obj {

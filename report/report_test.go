@@ -145,10 +145,10 @@ func TestShapeErrors(t *testing.T) {
 		{"missing row", func(in *Input) { delete(in.Runs[0].Frames[0].Weights, "_W_dec") }, `Frames[0].Weights`, `missing "_W_dec"`},
 		{"H", func(in *Input) { in.Runs[0].Frames[0].H = in.Runs[0].Frames[0].H[2:] }, "Frames[0].H", "expected 32 values ([N=8][I=2][D=2]), got 30"},
 		{"HR", func(in *Input) { in.Runs[0].Frames[2].HR = nil }, "Frames[2].HR", "got 0"},
-		{"frac", func(in *Input) { in.Runs[0].Frames[1].FracActive = make([]float64, 7) }, "Frames[1].FracActive", "expected 6 values ([I=2][S=3]), got 7"},
+		{"frac", func(in *Input) { in.Runs[0].Frames[1].FracActive = make([]float32, 7) }, "Frames[1].FracActive", "expected 6 values ([I=2][S=3]), got 7"},
 		{"frac missing", func(in *Input) { in.Runs[0].Frames[1].FracActive = nil }, "Frames", "FracActive present in 2 of 3 frames"},
-		{"lrec", func(in *Input) { in.Runs[0].Frames[0].LRec = make([]float64, 3) }, "Frames[0].LRec", "expected 16 values ([N=8][I=2]), got 3"},
-		{"loss", func(in *Input) { in.Runs[0].Frames[0].Loss = make([]float64, 3) }, "Frames[0].Loss", "got 3"},
+		{"lrec", func(in *Input) { in.Runs[0].Frames[0].LRec = make([]float32, 3) }, "Frames[0].LRec", "expected 16 values ([N=8][I=2]), got 3"},
+		{"loss", func(in *Input) { in.Runs[0].Frames[0].Loss = make([]float32, 3) }, "Frames[0].Loss", "got 3"},
 		{"row name", func(in *Input) { in.Runs[0].Rows = []string{"W_enc", "W_foo"} }, "Rows[1]", `unknown row "W_foo"`},
 		{"instance", func(in *Input) { in.Runs[0].Instances = []int{0, 2} }, "Instances[1]", "instance 2 out of range [0, 2)"},
 		{"instance twice", func(in *Input) { in.Runs[0].Instances = []int{1, 1} }, "Instances[1]", "listed twice"},
@@ -349,13 +349,13 @@ func TestQuantileLimit(t *testing.T) {
 		f.Weights["W_enc"], f.Weights["_W_dec"] = enc, dec
 		wv = append(wv, enc[:4]...)
 		wv = append(wv, dec[:4]...)
-		f.H = make([]float64, 3*2*2)
-		f.HR = make([]float64, 3*2*2)
+		f.H = make([]float32, 3*2*2)
+		f.HR = make([]float32, 3*2*2)
 		for b := 0; b < 3; b++ {
-			f.H[(b*2)*2], f.H[(b*2)*2+1] = 0.1*float64(b+tt), 0.0005 // the 0.0005 is not > 1e-3
-			f.HR[(b*2)*2], f.HR[(b*2)*2+1] = -0.2*float64(b), 0.3
+			f.H[(b*2)*2], f.H[(b*2)*2+1] = 0.1*float32(b+tt), 0.0005 // the 0.0005 is not > 1e-3
+			f.HR[(b*2)*2], f.HR[(b*2)*2+1] = -0.2*float32(b), 0.3
 			f.H[(b*2+1)*2], f.HR[(b*2+1)*2] = 50, 50 // instance 1
-			hv = append(hv, f.H[(b*2)*2], f.H[(b*2)*2+1], f.HR[(b*2)*2], f.HR[(b*2)*2+1])
+			hv = append(hv, float64(f.H[(b*2)*2]), float64(f.H[(b*2)*2+1]), float64(f.HR[(b*2)*2]), float64(f.HR[(b*2)*2+1]))
 		}
 		run.Frames = append(run.Frames, f)
 	}
@@ -378,7 +378,7 @@ func TestQuantileLimit(t *testing.T) {
 }
 
 func TestDrawnPoints(t *testing.T) {
-	// Only |x|+|y| > 1e-3 is drawn, rounded to 4 decimals.
+	// Only |x|+|y| > 1e-3 is drawn, rounded to 4 decimals, as (latent, x, y).
 	run := SAERun{NInst: 1, DIn: 2, DSAE: 4, Rows: []string{"_W_dec"}}
 	run.Frames = []Frame{{Weights: map[string][]float64{"_W_dec": {0.0004, 0.0005, 0.12344, -0.98766, 0.0006, 0.0005, math.NaN(), 1}}}}
 	fig, _, err := animationFigure(&run, "p", 1<<30)
@@ -386,7 +386,7 @@ func TestDrawnPoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := unpack(t, fig.Anim).Frames[0].P[0]
-	want := []int32{0, 0, 1234, -9877, 6, 5, 0, 0}
+	want := []int32{1, 1234, -9877, 2, 6, 5}
 	if len(got) != len(want) {
 		t.Fatalf("points %v, want %v", got, want)
 	}
@@ -430,7 +430,7 @@ func TestOtherShapes(t *testing.T) {
 	for k := range r.Frames {
 		f := &r.Frames[k]
 		f.Weights = map[string][]float64{"W_enc": make([]float64, 2*3*3)}
-		f.H, f.HR = make([]float64, 8*2*3), nil
+		f.H, f.HR = make([]float32, 8*2*3), nil
 		f.LRec, f.Loss = nil, nil
 	}
 	m := in.Model
@@ -631,8 +631,8 @@ func TestNonFinite(t *testing.T) {
 				w[t%len(w)] = nan
 				w[(t+1)%len(w)] = inf
 			}
-			f.H[t%len(f.H)], f.HR[(t+3)%len(f.HR)] = nan, -inf
-			f.FracActive[0], f.LRec[1] = nan, inf
+			f.H[t%len(f.H)], f.HR[(t+3)%len(f.HR)] = float32(nan), float32(-inf)
+			f.FracActive[0], f.LRec[1] = float32(nan), float32(inf)
 		}
 		r.Table[0].Loss, r.Table[0].Extra["l2_ratio"] = nan, inf
 	}

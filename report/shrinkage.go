@@ -24,11 +24,21 @@ func shrinkageFigure(s *Shrinkage) *figure {
 	ymax := 1.1
 	for k, se := range s.Series {
 		col := seriesColors[k%len(seriesColors)]
-		x, y := make(nums, len(se.X)), make(nums, len(se.Y))
+		// The scatter draws each distinct (rounded) point once: the trace's opacity applies to
+		// the trace as a whole, so points drawn on top of an identical one change nothing (most
+		// samples sit at (0, 0)). The histogram counts every sample.
+		var x, y nums
+		hy := make(nums, len(se.Y))
+		seen := map[[2]float64]bool{}
 		for n := range se.X {
-			x[n], y[n] = round4(se.X[n]), round4(se.Y[n])
+			px, py := round4(se.X[n]), round4(se.Y[n])
+			hy[n] = py
 			if !math.IsNaN(se.Y[n]) && !math.IsInf(se.Y[n], 0) {
 				ymax = math.Max(ymax, se.Y[n]*1.05)
+			}
+			if k := [2]float64{px, py}; !seen[k] || px != px || py != py {
+				seen[k] = true
+				x, y = append(x, px), append(y, py)
 			}
 		}
 		data = append(data,
@@ -39,7 +49,7 @@ func shrinkageFigure(s *Shrinkage) *figure {
 				"hovertemplate": "Act %{x:.4f}<br>Reconstructed act %{y:.4f}<extra>" + se.Name + "</extra>",
 			},
 			obj{
-				"type": "histogram", "y": y, "name": se.Name, "legendgroup": se.Name, "showlegend": false,
+				"type": "histogram", "y": hy, "name": se.Name, "legendgroup": se.Name, "showlegend": false,
 				"xaxis": "x2", "yaxis": "y", "opacity": 0.6, "marker": obj{"color": col},
 				"nbinsy": 60, "hovertemplate": "%{y}: %{x}<extra>" + se.Name + "</extra>",
 			})

@@ -97,20 +97,22 @@ func synthInput(nInst, nRuns, nFrames, dSAE, nSamples int) Input {
 					dec[(i*dSAE+j)*D], dec[(i*dSAE+j)*D+1] = x/n, y/n
 				}
 			}
-			h := sample(0.025)
-			hr := make([]float64, len(h))
-			lrec := make([]float64, nSamples*nInst)
-			loss := make([]float64, nSamples*nInst)
-			for q := range h {
-				hr[q] = 0.8*h[q] + 0.01 + 0.001*rng.NormFloat64()
-				lrec[q/2] += (hr[q] - h[q]) * (hr[q] - h[q])
+			h64 := sample(0.025)
+			h := make([]float32, len(h64))
+			hr := make([]float32, len(h64))
+			lrec := make([]float32, nSamples*nInst)
+			loss := make([]float32, nSamples*nInst)
+			for q, x := range h64 {
+				y := 0.8*x + 0.01 + 0.001*rng.NormFloat64()
+				h[q], hr[q] = float32(x), float32(y)
+				lrec[q/2] += float32((y - x) * (y - x))
 			}
 			for q := range loss {
-				loss[q] = lrec[q] + 0.001*float64(q%nInst)
+				loss[q] = lrec[q] + 0.001*float32(q%nInst)
 			}
-			fa := make([]float64, nInst*dSAE)
+			fa := make([]float32, nInst*dSAE)
 			for q := range fa {
-				fa[q] = math.Max(0, 0.025+0.02*math.Sin(float64(t)/10+float64(q))+0.005*rng.NormFloat64())
+				fa[q] = float32(math.Max(0, 0.025+0.02*math.Sin(float64(t)/10+float64(q))+0.005*rng.NormFloat64()))
 			}
 			w := map[string][]float64{"_W_dec": dec}
 			if k == 0 {

@@ -79,7 +79,7 @@ func avgLoss(frames []Frame, nInst int) ([]float64, error) {
 			return nil, fmt.Errorf("report: BestInstances: Frames[%d].Loss: expected [N][I=%d] values, got %d", t, nInst, len(l))
 		}
 		for k, v := range l {
-			sum[k%nInst] += v
+			sum[k%nInst] += float64(v)
 		}
 		cnt += len(l) / nInst
 	}

@@ -282,7 +282,7 @@ func TestTrainSameBitsWithPlainKernels(t *testing.T) {
 		out := append(append(append([]float64(nil), s.WEnc...), s.WDec...), s.BEnc...)
 		out = append(out, s.BDec...)
 		for _, r := range log.Records {
-			out = append(append(append(out, r.HR...), r.Loss...), r.FracActive...)
+			out = append(append(append(out, f64s(r.HR)...), f64s(r.Loss)...), f64s(r.FracActive)...)
 		}
 		for _, sc := range log.Scalars {
 			out = append(out, sc.Loss, sc.LReconstruction, sc.LSparsity, sc.FracActive)

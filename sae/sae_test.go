@@ -224,7 +224,7 @@ func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := append(append(append([]float64(nil), s.WEnc...), s.WDec...), s.BEnc...)
-		return append(out, log.Records[len(log.Records)-1].HR...)
+		return append(out, f64s(log.Records[len(log.Records)-1].HR)...)
 	}
 	a, b := run(1), run(2)
 	for k := range a {

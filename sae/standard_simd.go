@@ -113,6 +113,7 @@ func (s *SAE) lanesKernelSIMD(i int, ln *saeLanes, w *work, x []float64, stride,
 			st8(ld8(pacc, (aBDec+d)*lanes).Sub(ld8(pv, (vDHC+d)*lanes)), pacc, (aBDec+d)*lanes)
 		}
 	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see vec.ClearUpper
 }
 
 // lanesKernelSIMD2 is lanesKernelSIMD for d_in = 2 (the seed's SAE), with the per-sample
@@ -186,4 +187,5 @@ func (s *SAE) lanesKernelSIMD2(i int, ln *saeLanes, w *work, x []float64, stride
 		st8(gb0.Sub(dhc0), pBDec, 0)
 		st8(gb1.Sub(dhc1), pBDec, lanes)
 	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see vec.ClearUpper
 }

@@ -206,7 +206,7 @@ func TestTopKNeverExceedsK(t *testing.T) {
 		}
 		for _, rec := range log.Records {
 			for b, l0 := range rec.Terms["L_sparsity"] {
-				if l0 > k {
+				if float64(l0) > k {
 					t.Fatalf("k=%v: step %d sample %d has %v active latents", k, rec.Step, b, l0)
 				}
 			}
@@ -419,7 +419,7 @@ func TestArchTrainSmoke(t *testing.T) {
 			if len(rec.Terms) != len(s.TermNames()) {
 				t.Errorf("%s: terms %v", arch, rec.Terms)
 			}
-			for _, v := range rec.Loss {
+			for _, v := range f64s(rec.Loss) {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					t.Fatalf("%s tied=%v: loss %v", arch, tied, v)
 				}
@@ -485,7 +485,7 @@ func TestArchDeterministicAcrossGOMAXPROCS(t *testing.T) {
 			for _, n := range s.StepsSinceFired {
 				out = append(out, float64(n))
 			}
-			return append(out, log.Records[len(log.Records)-1].HR...)
+			return append(out, f64s(log.Records[len(log.Records)-1].HR)...)
 		}
 		if a, b := run(1), run(2); !slices.Equal(a, b) {
 			t.Errorf("%s: GOMAXPROCS 1 vs 2 differ", arch)

@@ -11,8 +11,16 @@ import (
 	"saelab/toymodel"
 )
 
-// Progress is what a progress callback sees while training: the slowest instance's step
-// and the latest training-batch values, summed over instances as the reference's postfix.
+// Progress is what a progress callback sees while training. Each worker trains a contiguous
+// block of instances one after the other, so at a tick some instances have finished, one per
+// worker is training and the rest have not started: Step is the mean over instances of the
+// steps done (the run's fraction done; the minimum would stay 0 until every worker reached its
+// last instance). Loss, LReconstruction and LSparsity are I × the mean over the started
+// instances of their latest training-batch value, comparable to the reference's postfix (the
+// sum over instances); FracActive is the mean over the started instances and the latents of
+// their latest training batch's frac_active. The values are published every few steps, so
+// they may lag the step count by up to progressEvery steps; the final callback carries the
+// last logged step's values.
 type Progress struct {
 	Step, Steps     int
 	LR, Loss        float64
@@ -60,8 +68,8 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 	nT := len(s.TermNames())
 	scal := make([]float64, len(logSteps)*I*(nT+1)) // [log][I][loss, terms...] training-batch means
 	fracMean := make([]float64, len(logSteps)*I)
-	latest := make([]par.Slot, I) // float bits of each instance's latest training loss
-	done := make([]par.Slot, I)   // steps done, per instance (one cache line each: no contention)
+	// Each instance's [steps done, loss, L_rec, L_sp, frac_active] for the progress callback.
+	board := par.NewBoard(I)
 
 	run := func(i int) {
 		t := s.newTrainer(i, tc, seed, params, adam)
@@ -75,7 +83,9 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 				ri++
 			}
 			sums, fsum := t.step(step, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step])
-			latest[i].Store(math.Float64bits(sums[0] * invB))
+			if progress != nil && (step%progressEvery == progressEvery-1 || step == tc.Steps-1) {
+				board.Publish(i, []float64{float64(step + 1), sums[0] * invB, sums[1] * invB, sums[2] * invB, fsum / float64(S)})
+			}
 			if li < len(logSteps) && logSteps[li] == step {
 				for k := 0; k <= nT; k++ {
 					scal[(li*I+i)*(nT+1)+k] = sums[k] * invB
@@ -84,7 +94,6 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 				s.logInstance(&log.Records[li], i, step, tc.HiddenSampleSize, rl, &hr, t.w)
 				li++
 			}
-			done[i].Store(uint64(step + 1))
 		}
 	}
 
@@ -101,12 +110,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 				case <-stop:
 					return
 				case <-t.C:
-					st := int(par.Sum(done)) / I
-					var L float64
-					for i := range latest {
-						L += math.Float64frombits(latest[i].Load())
-					}
-					progress(Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps), Loss: L})
+					progress(boardProgress(board, I, tc.Steps, func(st int) float64 { return tc.LR * sched(st, tc.Steps) }))
 				}
 			}
 		}()
@@ -141,18 +145,55 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 	return log, nil
 }
 
-// newLog allocates every record so that instances can fill their own parts concurrently.
+// progressEvery is how often (in steps) a training instance publishes its latest values for
+// the progress callback: a publication is a few atomic stores, too many for every step.
+const progressEvery = 16
+
+// boardProgress summarises the instances' latest publications (see Progress).
+func boardProgress(b *par.Board, I, steps int, lr func(step int) float64) Progress {
+	var v [5]float64
+	var done, started, loss, lrec, lsp, frac float64
+	for i := 0; i < I; i++ {
+		b.Read(i, v[:])
+		done += v[0]
+		if v[0] > 0 {
+			started++
+			loss += v[1]
+			lrec += v[2]
+			lsp += v[3]
+			frac += v[4]
+		}
+	}
+	st := int(done / float64(I))
+	p := Progress{Step: st, Steps: steps, LR: lr(min(st, steps-1))}
+	if started > 0 {
+		c := float64(I) / started
+		p.Loss, p.LReconstruction, p.LSparsity, p.FracActive = c*loss, c*lrec, c*lsp, frac/started
+	}
+	return p
+}
+
+// newLog allocates every record so that instances can fill their own parts concurrently. The
+// per-sample tensors of a record share one allocation (capped slices: appending to one cannot
+// touch the next).
 func (s *SAE) newLog(steps []int, n int) DataLog {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
 	log := DataLog{NInst: I, DIn: D, DSAE: S, SampleSize: n, Records: make([]Record, len(steps))}
+	terms, logged := s.TermNames(), s.logged()
 	for r, st := range steps {
-		rec := Record{Step: st, FracActive: make([]float64, I*S), Loss: make([]float64, n*I),
-			H: make([]float64, n*I*D), HR: make([]float64, n*I*D), Params: map[string][]float64{}, Terms: map[string][]float64{}}
-		for _, p := range s.logged() {
+		buf := make([]float32, I*S+n*I*(1+2*D+len(terms)))
+		take := func(k int) []float32 {
+			v := buf[:k:k]
+			buf = buf[k:]
+			return v
+		}
+		rec := Record{Step: st, FracActive: take(I * S), Loss: take(n * I), H: take(n * I * D), HR: take(n * I * D),
+			Params: make(map[string][]float64, len(logged)), Terms: make(map[string][]float32, len(terms))}
+		for _, p := range logged {
 			rec.Params[p.Name] = make([]float64, len(p.Data))
 		}
-		for _, t := range s.TermNames() {
-			rec.Terms[t] = make([]float64, n*I)
+		for _, t := range terms {
+			rec.Terms[t] = take(n * I)
 		}
 		log.Records[r] = rec
 	}
@@ -164,29 +205,38 @@ func (s *SAE) newLog(steps []int, n int) DataLog {
 func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hiddenBatch, w *work) {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
 	s.drawHidden(i, n, r, hb)
-	hb.denseInto(rec.H, i, I, D) // zero samples stay 0 in the freshly allocated record
 	s.prepare(i, w)
-	var terms [len(termVec{})][]float64
+	var terms [len(termVec{})][]float32
 	for k, name := range s.TermNames() {
 		terms[k] = rec.Terms[name]
 	}
 	put := func(b int, t termVec) {
-		rec.Loss[b*I+i] = s.lossOf(t)
+		rec.Loss[b*I+i] = float32(s.lossOf(t))
 		for k, tk := range terms {
 			if tk != nil {
-				tk[b*I+i] = t[k]
+				tk[b*I+i] = float32(t[k])
 			}
 		}
-		copy(rec.HR[(b*I+i)*D:(b*I+i+1)*D], w.hrec)
+		hr := rec.HR[(b*I+i)*D : (b*I+i+1)*D]
+		for d, v := range w.hrec[:D] {
+			hr[d] = float32(v)
+		}
+	}
+	var counts [64]int // latent activity counts (heap only for d_sae > 64)
+	cnt := counts[:0]
+	if S <= len(counts) {
+		cnt = counts[:S]
+	} else {
+		cnt = make([]int, S)
 	}
 	count := func(mult int) {
 		for j, a := range w.acts {
 			if math.Abs(a) > 1e-8 {
-				rec.FracActive[i*S+j] += float64(mult)
+				cnt[j] += mult
 			}
 		}
 	}
-	// The all-zero samples (h = 0 exactly) share one forward.
+	// The all-zero samples (h = 0 exactly; zero in the freshly allocated record) share one forward.
 	if hb.NZero > 0 {
 		t := s.sample(i, w.zero, 0, w, false)
 		k := 0
@@ -199,13 +249,18 @@ func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hidden
 		}
 		count(hb.NZero)
 	}
-	for _, b32 := range hb.Sample {
+	for k, b32 := range hb.Sample {
 		b := int(b32)
-		put(b, s.sample(i, rec.H[(b*I+i)*D:(b*I+i+1)*D], 0, w, false))
+		h := hb.H[k*D : (k+1)*D]
+		dst := rec.H[(b*I+i)*D : (b*I+i+1)*D]
+		for d, v := range h {
+			dst[d] = float32(v)
+		}
+		put(b, s.sample(i, h, 0, w, false))
 		count(1)
 	}
 	for j := 0; j < S; j++ {
-		rec.FracActive[i*S+j] /= float64(n)
+		rec.FracActive[i*S+j] = float32(float64(cnt[j]) / float64(n))
 	}
 	for _, p := range s.logged() {
 		per := len(p.Data) / I

@@ -24,17 +24,21 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return writeAtomic(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	})
+	}, 0)
 }
 
 // WriteAtomic is WriteFileAtomic with the content produced by write, which gets a buffered
 // writer onto the temporary file. The file gets mode 0644. If write returns an error, nothing is
 // renamed, the temporary file is removed and the error is returned wrapped with the path.
 func WriteAtomic(path string, write func(io.Writer) error) error {
-	return writeAtomic(path, 0o644, write)
+	return writeAtomic(path, 0o644, write, atomicBufSize)
 }
 
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+// atomicBufSize is WriteAtomic's buffer: large enough that a big file takes few system calls.
+const atomicBufSize = 256 << 10
+
+// writeAtomic writes through a buffer of bufSize bytes, or straight to the file if 0.
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) (err error) {
 	if write == nil {
 		return fmt.Errorf("store: write %s: nil write function", path)
 	}
@@ -59,11 +63,15 @@ func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (er
 		}
 	}()
 
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := write(bw); err != nil {
-		return fmt.Errorf("store: write %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
+	if bufSize > 0 {
+		bw := bufio.NewWriterSize(f, bufSize)
+		if err := write(bw); err != nil {
+			return fmt.Errorf("store: write %s: %w", path, err)
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("store: write %s: %w", path, err)
+		}
+	} else if err := write(f); err != nil {
 		return fmt.Errorf("store: write %s: %w", path, err)
 	}
 	if err := f.Chmod(perm); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,9 +31,12 @@ import (
 //
 // and the metadata format=saelab.datalog, format_version=1, n_inst, d_in, d_sae, sample_size.
 //
-// Values are stored as F32, so a round trip returns each float64 rounded to the nearest float32
-// (exact for values that are already float32); integers (steps, resample events) and the few
-// Scalars (F64) are exact.
+// Values are stored as F32 (the per-sample tensors as DataLogOptions.SampleDtype), so a round
+// trip returns each parameter (float64) rounded to the nearest float32 and the per-sample
+// float32 tensors exactly (F32) or rounded to the sample dtype (RoundDataLog does the same in
+// memory); integers (steps, resample events) and the few Scalars (F64) are exact. The writer
+// streams the records' own slices (no stacked copy); the reader decodes the per-sample tensors
+// straight into float32, one backing array per tensor.
 // Nil and empty slices and maps are not distinguished: a log with no records reads back with
 // Records == nil, no resample events with Resamples == nil, no scalars with Scalars == nil, no
 // params/terms with nil maps.
@@ -66,15 +70,28 @@ func WriteDataLogWith(path string, log sae.DataLog, opts DataLogOptions) error {
 
 // ReadDataLog reads a file written by WriteDataLog and checks every shape against the metadata.
 func ReadDataLog(path string) (sae.DataLog, error) {
-	ts, md, err := ReadSafetensors(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return sae.DataLog{}, err
+		return sae.DataLog{}, fmt.Errorf("store: read %s: %w", path, err)
+	}
+	ts, md, err := decodeSafetensors(data, isSampleTensor)
+	if err != nil {
+		return sae.DataLog{}, fmt.Errorf("store: read %s: %w", path, err)
 	}
 	log, err := dataLogFromTensors(ts, md)
 	if err != nil {
 		return sae.DataLog{}, fmt.Errorf("store: read %s: %w", path, err)
 	}
 	return log, nil
+}
+
+// isSampleTensor reports whether a data-log tensor holds float32 record fields (read as float32).
+func isSampleTensor(name string) bool {
+	switch name {
+	case "frac_active", "loss", "h", "h_r":
+		return true
+	}
+	return strings.HasPrefix(name, "term.")
 }
 
 // paramShape returns the per-record shape of a parameter the spec names.
@@ -108,7 +125,7 @@ func product(shape []int) int {
 	return n
 }
 
-func sortedKeys(m map[string][]float64) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -162,17 +179,17 @@ func dataLogTensors(log sae.DataLog, opts DataLogOptions) ([]Tensor, map[string]
 	}
 
 	steps := make([]float64, T)
-	fa := make([]float64, 0, T*I*S)
-	loss := make([]float64, 0, T*B*I)
-	h := make([]float64, 0, T*B*I*D)
-	hr := make([]float64, 0, T*B*I*D)
+	fa := make([][]float32, 0, T)
+	loss := make([][]float32, 0, T)
+	h := make([][]float32, 0, T)
+	hr := make([][]float32, 0, T)
 	params := make(map[string][]float64, len(paramNames))
 	for _, p := range paramNames {
 		params[p] = make([]float64, 0, T*product(paramShapes[p]))
 	}
-	terms := make(map[string][]float64, len(termNames))
+	terms := make(map[string][][]float32, len(termNames))
 	for _, t := range termNames {
-		terms[t] = make([]float64, 0, T*B*I)
+		terms[t] = make([][]float32, 0, T)
 	}
 
 	check := func(t int, r *sae.Record, field string, got int, dims string, want int) error {
@@ -181,27 +198,25 @@ func dataLogTensors(log sae.DataLog, opts DataLogOptions) ([]Tensor, map[string]
 		}
 		return nil
 	}
-	bi := fmt.Sprintf("SampleSize×NInst = %d×%d", B, I)
 	for t := range log.Records {
 		r := &log.Records[t]
 		steps[t] = float64(r.Step)
-		if err := check(t, r, "FracActive", len(r.FracActive), fmt.Sprintf("NInst×DSAE = %d×%d", I, S), I*S); err != nil {
-			return nil, nil, err
+		if len(r.FracActive) != I*S {
+			return nil, nil, check(t, r, "FracActive", len(r.FracActive), fmt.Sprintf("NInst×DSAE = %d×%d", I, S), I*S)
 		}
-		if err := check(t, r, "Loss", len(r.Loss), bi, B*I); err != nil {
-			return nil, nil, err
+		if len(r.Loss) != B*I {
+			return nil, nil, check(t, r, "Loss", len(r.Loss), fmt.Sprintf("SampleSize×NInst = %d×%d", B, I), B*I)
 		}
-		bid := fmt.Sprintf("SampleSize×NInst×DIn = %d×%d×%d", B, I, D)
-		if err := check(t, r, "H", len(r.H), bid, B*I*D); err != nil {
-			return nil, nil, err
+		if len(r.H) != B*I*D {
+			return nil, nil, check(t, r, "H", len(r.H), fmt.Sprintf("SampleSize×NInst×DIn = %d×%d×%d", B, I, D), B*I*D)
 		}
-		if err := check(t, r, "HR", len(r.HR), bid, B*I*D); err != nil {
-			return nil, nil, err
+		if len(r.HR) != B*I*D {
+			return nil, nil, check(t, r, "HR", len(r.HR), fmt.Sprintf("SampleSize×NInst×DIn = %d×%d×%d", B, I, D), B*I*D)
 		}
-		fa = append(fa, r.FracActive...)
-		loss = append(loss, r.Loss...)
-		h = append(h, r.H...)
-		hr = append(hr, r.HR...)
+		fa = append(fa, r.FracActive)
+		loss = append(loss, r.Loss)
+		h = append(h, r.H)
+		hr = append(hr, r.HR)
 		if len(r.Params) != len(paramNames) {
 			return nil, nil, fmt.Errorf("datalog: record %d (step %d): field Params has names %v, record 0 has %v", t, r.Step, sortedKeys(r.Params), paramNames)
 		}
@@ -223,10 +238,10 @@ func dataLogTensors(log sae.DataLog, opts DataLogOptions) ([]Tensor, map[string]
 			if !ok {
 				return nil, nil, fmt.Errorf("datalog: record %d (step %d): field Terms has names %v, record 0 has %v", t, r.Step, sortedKeys(r.Terms), termNames)
 			}
-			if err := check(t, r, fmt.Sprintf("Terms[%q]", name), len(v), bi, B*I); err != nil {
-				return nil, nil, err
+			if len(v) != B*I {
+				return nil, nil, check(t, r, fmt.Sprintf("Terms[%q]", name), len(v), fmt.Sprintf("SampleSize×NInst = %d×%d", B, I), B*I)
 			}
-			terms[name] = append(terms[name], v...)
+			terms[name] = append(terms[name], v)
 		}
 	}
 
@@ -240,10 +255,10 @@ func dataLogTensors(log sae.DataLog, opts DataLogOptions) ([]Tensor, map[string]
 
 	ts := []Tensor{
 		{Name: "steps", Shape: []int{T}, Data: steps, Dtype: DtypeI64},
-		{Name: "frac_active", Shape: []int{T, I, S}, Data: fa, Dtype: DtypeF32},
-		{Name: "loss", Shape: []int{T, B, I}, Data: loss, Dtype: sdt},
-		{Name: "h", Shape: []int{T, B, I, D}, Data: h, Dtype: sdt},
-		{Name: "h_r", Shape: []int{T, B, I, D}, Data: hr, Dtype: sdt},
+		{Name: "frac_active", Shape: []int{T, I, S}, parts32: fa, Dtype: DtypeF32},
+		{Name: "loss", Shape: []int{T, B, I}, parts32: loss, Dtype: sdt},
+		{Name: "h", Shape: []int{T, B, I, D}, parts32: h, Dtype: sdt},
+		{Name: "h_r", Shape: []int{T, B, I, D}, parts32: hr, Dtype: sdt},
 		{Name: "resample_steps", Shape: []int{R}, Data: rsSteps, Dtype: DtypeI64},
 		{Name: "resample_dead", Shape: []int{R}, Data: rsDead, Dtype: DtypeI64},
 	}
@@ -266,7 +281,7 @@ func dataLogTensors(log sae.DataLog, opts DataLogOptions) ([]Tensor, map[string]
 		ts = append(ts, Tensor{Name: "param." + p, Shape: append([]int{T}, paramShapes[p]...), Data: params[p], Dtype: DtypeF32})
 	}
 	for _, name := range termNames {
-		ts = append(ts, Tensor{Name: "term." + name, Shape: []int{T, B, I}, Data: terms[name], Dtype: sdt})
+		ts = append(ts, Tensor{Name: "term." + name, Shape: []int{T, B, I}, parts32: terms[name], Dtype: sdt})
 	}
 	md := map[string]string{
 		"format":         DataLogFormat,
@@ -478,13 +493,19 @@ func dataLogFromTensors(ts []Tensor, md map[string]string) (sae.DataLog, error) 
 	// Each record's slices alias one backing array per tensor, capped so appends cannot spill
 	// into the next record.
 	part := func(data []float64, t, n int) []float64 { return data[t*n : (t+1)*n : (t+1)*n] }
+	part32 := func(data []float32, t, n int) []float32 { return data[t*n : (t+1)*n : (t+1)*n] }
+	fa32, loss32, h32, hr32 := f32Data(fa), f32Data(loss), f32Data(h), f32Data(hr)
+	terms32 := make(map[string][]float32, len(terms))
+	for name, tt := range terms {
+		terms32[name] = f32Data(tt)
+	}
 	for t := 0; t < T; t++ {
 		r := sae.Record{
 			Step:       steps[t],
-			FracActive: part(fa.Data, t, I*S),
-			Loss:       part(loss.Data, t, B*I),
-			H:          part(h.Data, t, B*I*D),
-			HR:         part(hr.Data, t, B*I*D),
+			FracActive: part32(fa32, t, I*S),
+			Loss:       part32(loss32, t, B*I),
+			H:          part32(h32, t, B*I*D),
+			HR:         part32(hr32, t, B*I*D),
 		}
 		if len(params) > 0 {
 			r.Params = make(map[string][]float64, len(params))
@@ -493,12 +514,77 @@ func dataLogFromTensors(ts []Tensor, md map[string]string) (sae.DataLog, error) 
 			}
 		}
 		if len(terms) > 0 {
-			r.Terms = make(map[string][]float64, len(terms))
-			for name, tt := range terms {
-				r.Terms[name] = part(tt.Data, t, B*I)
+			r.Terms = make(map[string][]float32, len(terms))
+			for name, tt := range terms32 {
+				r.Terms[name] = part32(tt, t, B*I)
 			}
 		}
 		log.Records = append(log.Records, r)
 	}
 	return log, nil
+}
+
+// f32Data returns a tensor's values as one float32 slice: its single decoded piece, or Data
+// converted (a tensor of an integer dtype, or one built in memory).
+func f32Data(t Tensor) []float32 {
+	if len(t.parts32) == 1 {
+		return t.parts32[0]
+	}
+	if t.parts32 != nil {
+		out := make([]float32, 0, t.size())
+		for _, p := range t.parts32 {
+			out = append(out, p...)
+		}
+		return out
+	}
+	out := make([]float32, len(t.Data))
+	for k, x := range t.Data {
+		out[k] = float32(x)
+	}
+	return out
+}
+
+// RoundDataLog rounds log in place to what a data-log file written with opts holds, so that
+// the log equals what ReadDataLog returns for that file: the per-sample tensors (loss, h, h_r,
+// terms) to opts.SampleDtype and the parameters to float32 (frac_active is float32 already,
+// steps, resample events and scalars are exact). It returns an error, leaving log partly
+// rounded, if a value does not fit the dtype (the write fails for the same value).
+func RoundDataLog(log *sae.DataLog, opts DataLogOptions) error {
+	sdt := opts.SampleDtype
+	for t := range log.Records {
+		r := &log.Records[t]
+		samples := [][]float32{r.Loss, r.H, r.HR}
+		for _, name := range sortedKeys(r.Terms) {
+			samples = append(samples, r.Terms[name])
+		}
+		for _, v := range samples {
+			switch sdt {
+			case "", DtypeF32, DtypeF64:
+			case DtypeF16:
+				if !RoundF16(v) {
+					return fmt.Errorf("datalog: record %d (step %d): a value overflows F16", t, r.Step)
+				}
+			case DtypeBF16:
+				for k, x := range v {
+					u, ok := formatBF16.encode(float64(x))
+					if !ok {
+						return fmt.Errorf("datalog: record %d (step %d): value %g overflows BF16", t, r.Step, x)
+					}
+					v[k] = float32(formatBF16.decode(u))
+				}
+			default:
+				return fmt.Errorf("datalog: option SampleDtype %q is not a float dtype (F32, F16, BF16, F64)", opts.SampleDtype)
+			}
+		}
+		for _, p := range r.Params {
+			for k, x := range p {
+				f := float32(x)
+				if math.IsInf(float64(f), 0) && !math.IsInf(x, 0) {
+					return fmt.Errorf("datalog: record %d (step %d): parameter value %g overflows F32", t, r.Step, x)
+				}
+				p[k] = float64(f)
+			}
+		}
+	}
+	return nil
 }

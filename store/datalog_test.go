@@ -20,6 +20,14 @@ func randSlice(r *rand.Rand, n int) []float64 {
 	return s
 }
 
+func randSlice32(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
 // makeLog builds a data log with the given dimensions and parameter names (with their
 // per-record value counts).
 func makeLog(T, B, I, D, S int, params map[string]int, terms []string, resamples int) sae.DataLog {
@@ -28,18 +36,18 @@ func makeLog(T, B, I, D, S int, params map[string]int, terms []string, resamples
 	for t := 0; t < T; t++ {
 		rec := sae.Record{
 			Step:       t * 100,
-			FracActive: randSlice(r, I*S),
-			Loss:       randSlice(r, B*I),
-			H:          randSlice(r, B*I*D),
-			HR:         randSlice(r, B*I*D),
+			FracActive: randSlice32(r, I*S),
+			Loss:       randSlice32(r, B*I),
+			H:          randSlice32(r, B*I*D),
+			HR:         randSlice32(r, B*I*D),
 			Params:     map[string][]float64{},
-			Terms:      map[string][]float64{},
+			Terms:      map[string][]float32{},
 		}
 		for p, n := range params {
 			rec.Params[p] = randSlice(r, n)
 		}
 		for _, name := range terms {
-			rec.Terms[name] = randSlice(r, B*I)
+			rec.Terms[name] = randSlice32(r, B*I)
 		}
 		log.Records = append(log.Records, rec)
 	}
@@ -57,7 +65,8 @@ func standardParams(I, D, S int) map[string]int {
 	return map[string]int{"W_enc": I * D * S, "_W_dec": I * S * D, "b_enc": I * S, "b_dec": I * D}
 }
 
-// roundLog rounds every float of log through round, as storing does.
+// roundLog rounds every float64 of log (the parameters) through round, as storing does; the
+// float32 tensors are copied (F32 stores them exactly).
 func roundLog(log sae.DataLog, round func(float64) float64) sae.DataLog {
 	rs := func(s []float64) []float64 {
 		o := make([]float64, len(s))
@@ -66,10 +75,11 @@ func roundLog(log sae.DataLog, round func(float64) float64) sae.DataLog {
 		}
 		return o
 	}
+	cp := func(s []float32) []float32 { return append([]float32{}, s...) }
 	out := log
 	out.Records = nil
 	for _, r := range log.Records {
-		n := sae.Record{Step: r.Step, FracActive: rs(r.FracActive), Loss: rs(r.Loss), H: rs(r.H), HR: rs(r.HR)}
+		n := sae.Record{Step: r.Step, FracActive: cp(r.FracActive), Loss: cp(r.Loss), H: cp(r.H), HR: cp(r.HR)}
 		if len(r.Params) > 0 {
 			n.Params = map[string][]float64{}
 			for k, v := range r.Params {
@@ -77,9 +87,9 @@ func roundLog(log sae.DataLog, round func(float64) float64) sae.DataLog {
 			}
 		}
 		if len(r.Terms) > 0 {
-			n.Terms = map[string][]float64{}
+			n.Terms = map[string][]float32{}
 			for k, v := range r.Terms {
-				n.Terms[k] = rs(v)
+				n.Terms[k] = cp(v)
 			}
 		}
 		out.Records = append(out.Records, n)
@@ -264,7 +274,7 @@ func TestDataLogF16Option(t *testing.T) {
 	for ti, r := range got.Records {
 		w := log.Records[ti]
 		for k := range r.H {
-			if math.Abs(r.H[k]-w.H[k]) > 1e-3*math.Max(1, math.Abs(w.H[k])) {
+			if math.Abs(float64(r.H[k]-w.H[k])) > 1e-3*math.Max(1, math.Abs(float64(w.H[k]))) {
 				t.Fatalf("H[%d] = %g, want ≈ %g", k, r.H[k], w.H[k])
 			}
 		}
@@ -274,6 +284,34 @@ func TestDataLogF16Option(t *testing.T) {
 	}
 	if err := WriteDataLogWith(p, log, DataLogOptions{SampleDtype: DtypeI64}); err == nil || !strings.Contains(err.Error(), "SampleDtype") {
 		t.Errorf("I64 option: err = %v", err)
+	}
+	// RoundDataLog gives in memory exactly what the file reads back as, for each dtype.
+	for _, dt := range []string{DtypeF16, DtypeBF16, DtypeF32, DtypeF64} {
+		opts := DataLogOptions{SampleDtype: dt}
+		if err := WriteDataLogWith(p, log, opts); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadDataLog(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounded := roundLog(log, func(x float64) float64 { return x })
+		if err := RoundDataLog(&rounded, opts); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, rounded) {
+			t.Errorf("%s: RoundDataLog differs from the file's values", dt)
+		}
+	}
+	// A per-sample value beyond F16's range is an error naming the element; so is rounding it.
+	big := roundLog(log, func(x float64) float64 { return x })
+	big.Records[1].HR[5] = 7e4
+	err = WriteDataLogWith(p, big, DataLogOptions{SampleDtype: DtypeF16})
+	if err == nil || !strings.Contains(err.Error(), `tensor "h_r": element 25: value 70000 overflows F16`) {
+		t.Errorf("F16 overflow: err = %v", err)
+	}
+	if err := RoundDataLog(&big, DataLogOptions{SampleDtype: DtypeF16}); err == nil {
+		t.Error("RoundDataLog: no error for a value beyond F16")
 	}
 }
 
@@ -334,7 +372,7 @@ func TestWriteDataLogErrors(t *testing.T) {
 		{"param renamed", func(l *sae.DataLog) { delete(l.Records[1].Params, "b_dec"); l.Records[1].Params["x"] = nil }, "field Params has names"},
 		{"term missing", func(l *sae.DataLog) { l.Records[1].Terms = nil }, "field Terms has names"},
 		{"term length", func(l *sae.DataLog) { l.Records[1].Terms["L_reconstruction"] = nil }, `Terms["L_reconstruction"] has 0 values`},
-		{"f32 overflow", func(l *sae.DataLog) { l.Records[1].Loss[3] = 1e300 }, `tensor "loss": element 11`},
+		{"f32 overflow", func(l *sae.DataLog) { l.Records[1].Params["b_enc"][3] = 1e300 }, `tensor "param.b_enc": element 9`},
 	}
 	for _, c := range cases {
 		l := base()

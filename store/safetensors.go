@@ -25,6 +25,22 @@ type Tensor struct {
 	Shape []int
 	Data  []float64
 	Dtype string
+
+	// parts32, when not nil, holds the values instead of Data: float32 pieces, concatenated in
+	// order (the data log's per-sample tensors, written without a copy and read as float32).
+	parts32 [][]float32
+}
+
+// size returns the number of values the tensor holds.
+func (t *Tensor) size() int {
+	if t.parts32 == nil {
+		return len(t.Data)
+	}
+	n := 0
+	for _, p := range t.parts32 {
+		n += len(p)
+	}
+	return n
 }
 
 // The dtypes this package reads and writes (the safetensors names).
@@ -145,8 +161,8 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 			}
 			n *= d
 		}
-		if len(t.Data) != n {
-			return nil, fmt.Errorf("safetensors: tensor %q: shape %v holds %d values but Data has %d", t.Name, t.Shape, n, len(t.Data))
+		if got := t.size(); got != n {
+			return nil, fmt.Errorf("safetensors: tensor %q: shape %v holds %d values but Data has %d", t.Name, t.Shape, n, got)
 		}
 		dt := t.Dtype
 		if dt == "" {
@@ -205,7 +221,7 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 			return nil, fmt.Errorf("safetensors: tensor %q: %w", t.Name, err)
 		}
 		h.Write(nb)
-		size := int64(len(t.Data)) * int64(dtypeSizes[p.dtypes[i]])
+		size := int64(t.size()) * int64(dtypeSizes[p.dtypes[i]])
 		shape := t.Shape
 		if shape == nil {
 			shape = []int{}
@@ -243,15 +259,38 @@ func (p *stPlan) write(w io.Writer) error {
 		return err
 	}
 	chunk := make([]byte, 0, 1<<16)
+	flush := func(need int) error {
+		if len(chunk)+need <= cap(chunk) {
+			return nil
+		}
+		_, err := w.Write(chunk)
+		chunk = chunk[:0]
+		return err
+	}
 	for i, t := range p.order {
 		dt := p.dtypes[i]
 		size := dtypeSizes[dt]
-		for k, x := range t.Data {
-			if len(chunk)+size > cap(chunk) {
-				if _, err := w.Write(chunk); err != nil {
-					return err
+		if t.parts32 != nil {
+			k := 0 // element index for errors
+			for _, part := range t.parts32 {
+				for len(part) > 0 {
+					if err := flush(size * min(len(part), 4096)); err != nil {
+						return err
+					}
+					n := min(len(part), (cap(chunk)-len(chunk))/size)
+					var bad int
+					var err error
+					if chunk, bad, err = appendElems32(chunk, dt, part[:n]); err != nil {
+						return fmt.Errorf("safetensors: tensor %q: element %d: %w", t.Name, k+bad, err)
+					}
+					part, k = part[n:], k+n
 				}
-				chunk = chunk[:0]
+			}
+			continue
+		}
+		for k, x := range t.Data {
+			if err := flush(size); err != nil {
+				return err
 			}
 			var err error
 			chunk, err = appendElem(chunk, dt, x)
@@ -266,6 +305,34 @@ func (p *stPlan) write(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// appendElems32 appends float32 values in dtype dt; on an error it also returns the index of
+// the offending value. F32 and F16 have fast paths; the rest go through appendElem.
+func appendElems32(b []byte, dt string, v []float32) ([]byte, int, error) {
+	switch dt {
+	case DtypeF32:
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		return b, 0, nil
+	case DtypeF16:
+		for k, x := range v {
+			u, ok := f16FromF32(x)
+			if !ok {
+				return b, k, fmt.Errorf("value %g overflows %s", x, dt)
+			}
+			b = binary.LittleEndian.AppendUint16(b, u)
+		}
+		return b, 0, nil
+	}
+	for k, x := range v {
+		var err error
+		if b, err = appendElem(b, dt, float64(x)); err != nil {
+			return b, k, err
+		}
+	}
+	return b, 0, nil
 }
 
 func appendElem(b []byte, dt string, x float64) ([]byte, error) {
@@ -325,6 +392,12 @@ type stEntry struct {
 // equals end − begin; that the tensors tile the data section exactly (no gap, no overlap, nothing
 // after the last tensor); and, for I64, that values fit a float64 exactly. It never panics.
 func DecodeSafetensors(data []byte) ([]Tensor, map[string]string, error) {
+	return decodeSafetensors(data, nil)
+}
+
+// decodeSafetensors is DecodeSafetensors; the float tensors for which as32(name) is true are
+// decoded as float32 into parts32 (one piece) instead of Data.
+func decodeSafetensors(data []byte, as32 func(name string) bool) ([]Tensor, map[string]string, error) {
 	if len(data) < 8 {
 		return nil, nil, fmt.Errorf("safetensors: input is %d bytes, shorter than the 8-byte header length field", len(data))
 	}
@@ -387,6 +460,11 @@ func DecodeSafetensors(data []byte) ([]Tensor, map[string]string, error) {
 	sort.Slice(entries, func(a, b int) bool { return entries[a].name < entries[b].name })
 	out := make([]Tensor, len(entries))
 	for i, e := range entries {
+		if as32 != nil && isFloatDtype(e.dtype) && as32(e.name) {
+			out[i] = Tensor{Name: e.name, Shape: e.shape, Dtype: e.dtype,
+				parts32: [][]float32{decodeElems32(body[e.begin:e.end], e.dtype, e.n)}}
+			continue
+		}
 		vals, err := decodeElems(body[e.begin:e.end], e.dtype, e.n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %w", e.name, err)
@@ -512,6 +590,35 @@ func parseEntry(name string, raw json.RawMessage, bodyLen int) (stEntry, error) 
 	}
 	e.n = int(n)
 	return e, nil
+}
+
+func isFloatDtype(dt string) bool {
+	return dt == DtypeF16 || dt == DtypeBF16 || dt == DtypeF32 || dt == DtypeF64
+}
+
+// decodeElems32 decodes n values of a float dtype as float32 (F64 is rounded to float32).
+func decodeElems32(b []byte, dt string, n int) []float32 {
+	out := make([]float32, n)
+	switch dt {
+	case DtypeF32:
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+	case DtypeF16:
+		t := f16Table()
+		for i := range out {
+			out[i] = t[binary.LittleEndian.Uint16(b[2*i:])]
+		}
+	case DtypeBF16:
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
+		}
+	case DtypeF64:
+		for i := range out {
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+	}
+	return out
 }
 
 func decodeElems(b []byte, dt string, n int) ([]float64, error) {

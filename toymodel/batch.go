@@ -7,6 +7,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 )
 
@@ -113,6 +114,7 @@ const denseThreshold = 0.25
 // anticorrelated event then picks one of its two features with probability ½ each, which is
 // the one-seed rule's distribution (never both, each with marginal p).
 func (m *Model) GenerateInstance(i, B int, s *rng.Stream, ib *InstBatch) {
+	vec.ClearUpper() // scalar floating point ahead (see vec.ClearUpper)
 	g := gen{sample: ib.Sample[:0], start: ib.Start[:0], feat: ib.Feat[:0], val: ib.Val[:0], last: -1,
 		normal: m.Cfg.FeatMagDistn == "normal", pos: ib.pos[:0], p: ib.p}
 	us := m.units[i]
@@ -140,6 +142,7 @@ func (m *Model) GenerateInstance(i, B int, s *rng.Stream, ib *InstBatch) {
 func (m *Model) GenerateProjected(i, B int, s *rng.Stream, P []float64, D, pad int, ib *InstBatch, sample []int32, h []float64) ([]int32, []float64, int) {
 	F := m.Cfg.NFeatures
 	P = P[:D*F]
+	vec.ClearUpper() // scalar floating point ahead (see vec.ClearUpper)
 	us := m.units[i]
 	qmax, uniform := unitsQ(us)
 	if !(qmax > 0 && qmax <= denseThreshold && uniform && m.Cfg.FeatMagDistn != "normal" && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0) {

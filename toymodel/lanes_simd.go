@@ -83,6 +83,7 @@ func lanesKernelSIMD(W, bias, imp []float64, norm float64, lb *laneBatch, ls *la
 			}
 		}
 	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see vec.ClearUpper
 }
 
 // lanesKernelSIMD2 is lanesKernelSIMD for d_hidden = 2 (the seed's toy model), with h and W·δ
@@ -135,4 +136,5 @@ func lanesKernelSIMD2(W, bias, imp []float64, norm float64, lb *laneBatch, ls *l
 			st8(ld8(pa1, a).Add(dh1.Mul(xf)), pa1, a)
 		}
 	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see vec.ClearUpper
 }

@@ -37,8 +37,12 @@ type LogEntry struct {
 	Loss, LR float64
 }
 
-// Progress is what a progress callback sees: the slowest instance's step count and the
-// latest logged loss/I.
+// Progress is what a progress callback sees. Each worker trains a contiguous block of
+// instances one after the other: Step is the mean over instances of the steps done (the
+// run's fraction done), Loss the mean over the started instances of their latest logged loss
+// (loss/I as in the log, without the instances not started yet counting 0). Both are
+// published every few steps and may lag by up to progressEvery steps; the final callback
+// carries the last log entry.
 type Progress struct {
 	Step, Steps int
 	Loss, LR    float64
@@ -61,18 +65,22 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	for s := range bc1 { // one shared step counter, as in torch
 		bc1[s], bc2[s] = adam.Begin()
 	}
-	done := make([]par.Slot, I) // steps done, per instance (one cache line each: no contention)
+	board := par.NewBoard(I) // each instance's [steps done, latest logged loss] for the progress callback
 	run := func(i int) {
 		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
 		li := 0
+		var latest float64
 		for step := 0; step < tc.Steps; step++ {
 			logged := li < len(logSteps) && logSteps[li] == step
 			L := t.step(adam, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step], logged)
 			if logged {
 				losses[li*I+i] = L
+				latest = L
 				li++
 			}
-			done[i].Store(uint64(step + 1))
+			if progress != nil && (logged || step%progressEvery == progressEvery-1 || step == tc.Steps-1) {
+				board.Publish(i, []float64{float64(step + 1), latest})
+			}
 		}
 	}
 	stop := make(chan struct{})
@@ -88,8 +96,22 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 				case <-stop:
 					return
 				case <-t.C:
-					st := int(par.Sum(done)) / I
-					progress(Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)})
+					var v [2]float64
+					var done, started, loss float64
+					for i := 0; i < I; i++ {
+						board.Read(i, v[:])
+						done += v[0]
+						if v[0] > 0 {
+							started++
+							loss += v[1]
+						}
+					}
+					st := int(done / float64(I))
+					p := Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)}
+					if started > 0 {
+						p.Loss = loss / started
+					}
+					progress(p)
 				}
 			}
 		}()
@@ -111,6 +133,10 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	}
 	return log, nil
 }
+
+// progressEvery is how often (in steps) a training instance publishes its progress: a
+// publication is a few atomic stores, too many for every step.
+const progressEvery = 16
 
 // trainer is one instance's training state: its batch stream and reusable buffers. One step
 // allocates nothing.

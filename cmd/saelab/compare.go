@@ -205,7 +205,7 @@ func RunCompare(c Config, archs []string, out OutputFlags, w io.Writer) error {
 	}
 	settings := map[string]string{}
 	for _, rc := range runs {
-		r, err := TrainSAE(frozen, rc, c.Seed, prog)
+		r, err := d.TrainSAE(frozen, rc, c.Seed, prog)
 		if err != nil {
 			return incomplete(d, err)
 		}

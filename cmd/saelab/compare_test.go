@@ -214,7 +214,11 @@ func TestCompareArchsAndBest(t *testing.T) {
 		}
 		var losses [][]float64
 		for _, rec := range log.Records {
-			losses = append(losses, rec.Loss)
+			l := make([]float64, len(rec.Loss))
+			for k, v := range rec.Loss {
+				l[k] = float64(v)
+			}
+			losses = append(losses, l)
 		}
 		want := metrics.BestInstances(losses, log.SampleSize, 5, 4)
 		if len(r.Instances) != 4 || !slices.Equal(r.Instances, want) {

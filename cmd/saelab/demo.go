@@ -73,7 +73,7 @@ func RunDemo(c Config, out OutputFlags, w io.Writer) error {
 		return incomplete(d, err)
 	}
 	for _, rc := range runs {
-		r, err := TrainSAE(frozen, rc, c.Seed, prog)
+		r, err := d.TrainSAE(frozen, rc, c.Seed, prog)
 		if err != nil {
 			return incomplete(d, err)
 		}
@@ -87,7 +87,7 @@ func RunDemo(c Config, out OutputFlags, w io.Writer) error {
 
 // finishReport writes report.html and prints where it is (also with --quiet).
 func finishReport(d *RunDir, quiet bool, stdout io.Writer) error {
-	path, err := WriteReport(d.Path)
+	path, err := d.WriteReport()
 	if err != nil {
 		return incomplete(d, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"saelab/eval"
@@ -29,6 +30,12 @@ type RunDir struct {
 	Path    string
 	Summary store.Summary
 	Metrics []map[string]any
+
+	// reportRuns holds the report's part of each SAE run whose files this process wrote (see
+	// saveRunFiles), so that the report needs neither to read the data logs back nor to redo
+	// the shrinkage samples.
+	reportRuns map[string]*reportRun
+	mu         sync.Mutex // guards reportRuns
 }
 
 // CreateRunDir makes the run directory: out if given (it must not exist or be empty), else
@@ -123,6 +130,8 @@ func (r ModelResult) MetricsRows() []map[string]any {
 // and returns the model as read back from the file: SAEs train on exactly what is on disk
 // (float32 weights), so `train-sae --model DIR` reproduces them.
 func (d *RunDir) SaveModel(r ModelResult, mc ModelConfig) (*toymodel.Model, error) {
+	markPhase("toy model train")
+	defer markPhase("toy model save")
 	if err := WriteModelFile(d.File(store.ModelFile), r.Model, mc); err != nil {
 		return nil, err
 	}
@@ -135,19 +144,52 @@ func (d *RunDir) SaveModel(r ModelResult, mc ModelConfig) (*toymodel.Model, erro
 
 // SAEResult is a trained and evaluated SAE run.
 type SAEResult struct {
-	Config      SAERunConfig
-	SAE         *sae.SAE
+	Config SAERunConfig
+	SAE    *sae.SAE
+	// Log is the run's data log; RunDir.TrainSAE drops its records once they are written and
+	// in the report's part (Scalars, for metrics.jsonl, stay).
 	Log         sae.DataLog
 	Eval        eval.Result
 	WallSeconds float64 // the training loop alone
 	// RunExtra, if set, is the run's summary.json "extra" (run-level numbers, e.g. compare's
 	// instance means).
 	RunExtra map[string]float64
+
+	seed  uint64
+	saved chan error // closed with the result of saveRunFiles once it is started (nil: not yet)
+	err   error      // saveRunFiles' result, read after saved is closed
 }
 
 // TrainSAE builds the run's SAE on model (sae.New copies the model), trains it (phase named
 // after the run) and evaluates it on fresh batches (eval.SAE), all from seed.
 func TrainSAE(model *toymodel.Model, rc SAERunConfig, seed uint64, prog *Progress) (*SAEResult, error) {
+	r, err := trainSAE(model, rc, seed, prog)
+	if err != nil {
+		return nil, err
+	}
+	return r, r.evaluate()
+}
+
+// TrainSAE is TrainSAE that also writes the run's files into d right after training (see
+// saveRunFiles) and drops the data log's records before the evaluation, so that a run's log,
+// the evaluation's batches and the next run's log are never in memory together.
+func (d *RunDir) TrainSAE(model *toymodel.Model, rc SAERunConfig, seed uint64, prog *Progress) (*SAEResult, error) {
+	r, err := trainSAE(model, rc, seed, prog)
+	if err != nil {
+		return nil, err
+	}
+	markPhase(rc.Name + " train")
+	d.startSave(r)
+	markPhase(rc.Name + " save")
+	if err := r.evaluate(); err != nil {
+		return nil, err
+	}
+	markPhase(rc.Name + " eval")
+	return r, nil
+}
+
+// trainSAE builds and trains the run's SAE.
+func trainSAE(model *toymodel.Model, rc SAERunConfig, seed uint64, prog *Progress) (*SAEResult, error) {
 	s, err := sae.New(rc.SAE, model, seed)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: sae: %w", rc.Name, err)
@@ -160,11 +202,17 @@ func TrainSAE(model *toymodel.Model, rc SAERunConfig, seed uint64, prog *Progres
 		return nil, fmt.Errorf("run %s: sae_train: %w", rc.Name, err)
 	}
 	ph.Done()
-	ev, err := eval.SAE(s, seed)
+	return &SAEResult{Config: rc, SAE: s, Log: log, WallSeconds: wall, seed: seed}, nil
+}
+
+// evaluate runs eval.SAE on fresh batches from the run's seed.
+func (r *SAEResult) evaluate() error {
+	ev, err := eval.SAE(r.SAE, r.seed)
 	if err != nil {
-		return nil, fmt.Errorf("run %s: evaluation: %w", rc.Name, err)
+		return fmt.Errorf("run %s: evaluation: %w", r.Config.Name, err)
 	}
-	return &SAEResult{Config: rc, SAE: s, Log: log, Eval: ev, WallSeconds: wall}, nil
+	r.Eval = ev
+	return nil
 }
 
 // RunSummary is the run's summary.json entry (issue 3's schema; extra per-instance numbers
@@ -199,26 +247,90 @@ func (r *SAEResult) RunSummary() store.RunSummary {
 	return rs
 }
 
-// SaveSAERun writes sae-<run>.safetensors and datalog-<run>.safetensors and adds the run to
-// summary.json and metrics.jsonl.
+// SaveSAERun writes sae-<run>.safetensors and datalog-<run>.safetensors (unless
+// RunDir.TrainSAE already did) and adds the run to summary.json and metrics.jsonl.
 func (d *RunDir) SaveSAERun(r *SAEResult) error {
+	if r.saved == nil {
+		d.startSave(r)
+	}
+	if err := <-r.saved; err != nil {
+		return err
+	}
+	defer markPhase(r.Config.Name + " summary")
+	return d.AddRun(r.RunSummary(), store.MetricsRows(r.Config.Name, r.Log.Scalars))
+}
+
+// saveAsync says whether a run's files are written while its evaluation runs (true) or
+// before it (false). Both give the same files.
+const saveAsync = false
+
+// startSave starts saveRunFiles for r (in the background if saveAsync) and drops the log's
+// records from r: from then on the save owns them.
+func (d *RunDir) startSave(r *SAEResult) {
+	log := r.Log
+	r.Log = sae.DataLog{NInst: log.NInst, DIn: log.DIn, DSAE: log.DSAE, SampleSize: log.SampleSize,
+		Resamples: log.Resamples, Scalars: log.Scalars}
+	done := make(chan error, 1)
+	r.saved = done
+	save := func() {
+		err := d.saveRunFiles(r, log)
+		done <- err
+		close(done)
+	}
+	if saveAsync {
+		go save()
+	} else {
+		save()
+	}
+}
+
+// saveRunFiles writes the run's SAE file and data log, then builds the report's part of the
+// log (rounded to what the file holds, so that it equals what `saelab report` reads back) and
+// the run's shrinkage series, and keeps them in d.reportRuns.
+func (d *RunDir) saveRunFiles(r *SAEResult, log sae.DataLog) error {
 	name := r.Config.Name
-	if err := WriteSAEFile(d.File(store.SAEFile(name)), name, r.SAE, r.Config.Train); err != nil {
+	saeFile := d.File(store.SAEFile(name))
+	if err := WriteSAEFile(saeFile, name, r.SAE, r.Config.Train); err != nil {
 		return err
 	}
-	if err := WriteDataLog(d.File(store.DataLogFile(name)), r.Log); err != nil {
+	opts, err := WriteDataLog(d.File(store.DataLogFile(name)), log)
+	if err != nil {
 		return err
 	}
-	return d.AddRun(r.RunSummary(), store.MetricsRows(name, r.Log.Scalars))
+	if err := store.RoundDataLog(&log, opts); err != nil {
+		return fmt.Errorf("run %s: data log: %w", name, err)
+	}
+	part, err := newReportRun(name, r.Config.SAE.Arch, log, d.Summary.Command == CompareCommand)
+	if err != nil {
+		return err
+	}
+	// The shrinkage scatter uses the SAE as its file holds it (float32), like `saelab report`.
+	if s, _, err := LoadSAE(saeFile, r.SAE.Model); err != nil {
+		return err
+	} else if s.Model.Cfg.NFeatures >= 2 {
+		if se, ok := shrinkageSeries(name, s, part.best, d.Summary.Seed); ok {
+			part.shrink = &se
+		}
+	}
+	part.shrinkDone = true
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.reportRuns == nil {
+		d.reportRuns = map[string]*reportRun{}
+	}
+	d.reportRuns[name] = part
+	return nil
 }
 
 // WriteDataLog writes a data log with DataLogSampleDtype, falling back to F32 if a value does
-// not fit.
-func WriteDataLog(path string, log sae.DataLog) error {
-	if err := store.WriteDataLogWith(path, log, store.DataLogOptions{SampleDtype: DataLogSampleDtype}); err == nil {
-		return nil
+// not fit, and returns the options it used.
+func WriteDataLog(path string, log sae.DataLog) (store.DataLogOptions, error) {
+	opts := store.DataLogOptions{SampleDtype: DataLogSampleDtype}
+	if err := store.WriteDataLogWith(path, log, opts); err == nil {
+		return opts, nil
 	}
-	return store.WriteDataLog(path, log)
+	opts = store.DataLogOptions{}
+	return opts, store.WriteDataLog(path, log)
 }
 
 // PrintModelResult prints the toy model's one-line summary.

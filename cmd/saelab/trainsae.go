@@ -95,7 +95,7 @@ func RunTrainSAE(c Config, out OutputFlags, w io.Writer) error {
 	}
 	prog := NewProgress(out.Quiet)
 	for _, rc := range runs {
-		r, err := TrainSAE(model, rc, c.Seed, prog)
+		r, err := d.TrainSAE(model, rc, c.Seed, prog)
 		if err != nil {
 			return incomplete(d, err)
 		}

@@ -45,7 +45,7 @@ func BenchmarkAdam(b *testing.B) {
 	}
 	reset()
 	for b.Loop() {
-		Adam(theta, g, m, v, 0.9, 0.999, 1e-3, 0.5, 1e-8)
+		Adam(theta, g, m, v, 0.9, 0.999, 1e-3, 0.5, 1e-8, StuckBound(0.9))
 	}
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/n, "ns/elem")
 }

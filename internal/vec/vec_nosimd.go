@@ -13,6 +13,9 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 	addRowsStrided4Generic(dst, c, m, stride, n, r)
 }
 
-func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64) {
-	adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps)
+func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
+	adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps, stuck)
 }
+
+// ClearUpper is a no-op without the archsimd kernels.
+func ClearUpper() {}

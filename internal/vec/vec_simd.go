@@ -80,6 +80,7 @@ func addRows(dst, c, m []float64, off []int32) {
 		st(a, pd, k)
 		k += 8
 	}
+	archsimd.ClearAVXUpperBits() // see ClearUpper
 	if k < n { // the last n mod 8 elements: the plain loop (a partial vector would straddle allocations)
 		addRowsGeneric(dst[k:], c, m[k:], off)
 	}
@@ -141,6 +142,7 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 		st(a, pd, k)
 		k += 8
 	}
+	archsimd.ClearAVXUpperBits() // see ClearUpper
 	if k < n {
 		addRowsStridedGeneric(dst[k:], c, m[k:], stride)
 	}
@@ -162,6 +164,7 @@ func axpy(dst []float64, a float64, x []float64) {
 	for ; k+8 <= n; k += 8 {
 		st(ld(pd, k).Add(b.Mul(ld(px, k))), pd, k)
 	}
+	archsimd.ClearAVXUpperBits() // see ClearUpper
 	if k < n {
 		axpyGeneric(dst[k:], a, x[k:])
 	}
@@ -215,6 +218,7 @@ func addOuter(m, c []float64, off []int32, x []float64) {
 		}
 		k += 8
 	}
+	archsimd.ClearAVXUpperBits() // see ClearUpper
 	if k < n {
 		addOuterGeneric(m[k:], c, off, x[k:])
 	}
@@ -256,6 +260,7 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 		st(a3, d3, 0)
 		st(b3, d3, 8)
 	}
+	archsimd.ClearAVXUpperBits() // see ClearUpper (addRowsStrided clears its own)
 	if k < n {
 		for s := 0; s < 4; s++ {
 			addRowsStrided(dst[s*n+k:(s+1)*n], c[s*r:(s+1)*r], m[k:], stride)
@@ -263,26 +268,67 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 	}
 }
 
-func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64) {
+func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
 	n := len(theta)
-	if !SIMD || n < 8 {
-		adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps)
+	if !SIMD || n == 0 {
+		adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps, stuck)
 		return
 	}
 	pt, pg := unsafe.Pointer(unsafe.SliceData(theta)), unsafe.Pointer(unsafe.SliceData(grad))
 	pm, pv := unsafe.Pointer(unsafe.SliceData(m)), unsafe.Pointer(unsafe.SliceData(v))
 	vb1, vb2, c1, c2 := bc(b1), bc(b2), bc(1-b1), bc(1-b2)
-	vs, vq, ve := bc(stepSize), bc(sqrtBC2), bc(eps)
-	k := 0
-	for ; k+8 <= n; k += 8 {
-		g := ld(pg, k)
-		mk := vb1.Mul(ld(pm, k)).Add(c1.Mul(g))
-		vk := vb2.Mul(ld(pv, k)).Add(c2.Mul(g).Mul(g))
-		st(mk, pm, k)
-		st(vk, pv, k)
-		st(ld(pt, k).Sub(vs.Mul(mk).Div(vk.Sqrt().Div(vq).Add(ve))), pt, k)
+	vs, vq, ve, zero := bc(stepSize), bc(sqrtBC2), bc(eps), bc(0)
+	sign, one, vstuck := archsimd.BroadcastUint64x8(1<<63), archsimd.BroadcastUint64x8(1), archsimd.BroadcastUint64x8(stuck)
+	mask := archsimd.Mask64x8FromBits(0xff)
+	for k := 0; k < n; k += 8 {
+		var t, g, mk, vk archsimd.Float64x8
+		if k+8 <= n {
+			t, g, mk, vk = ld(pt, k), ld(pg, k), ld(pm, k), ld(pv, k)
+		} else { // the last n mod 8 elements: masked loads and stores touch only the slice's own
+			mask = archsimd.Mask64x8FromBits(uint8(1)<<(n-k) - 1)
+			t, g, mk, vk = ldm(pt, k, mask), ldm(pg, k, mask), ldm(pm, k, mask), ldm(pv, k, mask)
+		}
+		vk = vb2.Mul(vk).Add(c2.Mul(g).Mul(g))
+		den := vk.Sqrt().Div(vq).Add(ve)
+		var num archsimd.Float64x8
+		mb := mk.AsUint64x8()
+		sk := mb.AndNot(sign).Sub(one).Less(vstuck).And(g.Equal(zero)) // isStuck, lane by lane
+		if stuck > 0 && sk.ToBits() != 0 {
+			// Stuck lanes keep m and take stepSize·m = ±0; both multiplications see 0 there.
+			mk = mk.Merge(vb1.Mul(zero.Merge(mk, sk)).Add(c1.Mul(g)), sk)
+			num = mb.And(sign).AsFloat64x8().Merge(vs.Mul(zero.Merge(mk, sk)), sk)
+		} else {
+			mk = vb1.Mul(mk).Add(c1.Mul(g))
+			num = vs.Mul(mk)
+		}
+		t = t.Sub(num.Div(den))
+		if k+8 <= n {
+			st(mk, pm, k)
+			st(vk, pv, k)
+			st(t, pt, k)
+		} else {
+			stm(mk, pm, k, mask)
+			stm(vk, pv, k, mask)
+			stm(t, pt, k, mask)
+		}
 	}
-	if k < n {
-		adamGeneric(theta[k:], grad[k:], m[k:], v[k:], b1, b2, stepSize, sqrtBC2, eps)
+	archsimd.ClearAVXUpperBits() // back to scalar code: without it every SSE instruction after this pays for the dirty upper halves
+}
+
+func ldm(p unsafe.Pointer, k int, mask archsimd.Mask64x8) archsimd.Float64x8 {
+	return archsimd.LoadMaskedFloat64x8((*[8]float64)(unsafe.Add(p, k*8)), mask)
+}
+
+func stm(v archsimd.Float64x8, p unsafe.Pointer, k int, mask archsimd.Mask64x8) {
+	v.StoreMasked((*[8]float64)(unsafe.Add(p, k*8)), mask)
+}
+
+// ClearUpper clears the upper halves of the vector registers (VZEROUPPER). Scalar floating
+// point runs as SSE instructions, which on this hardware run at about half speed while any
+// register's upper half is dirty (as it is after an archsimd kernel, and after some of the
+// runtime's own vector code); call it where scalar floating-point work begins.
+func ClearUpper() {
+	if SIMD {
+		archsimd.ClearAVXUpperBits()
 	}
 }

@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -93,37 +94,119 @@ func same(t *testing.T, name string, n, rows int, got, want []float64) {
 	t.Helper()
 	for k := range want {
 		if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
-			t.Fatalf("%s n=%d rows=%d: [%d] = %v, want %v", name, n, rows, k, got[k], want[k])
+			t.Fatalf("%s n=%d rows=%d: [%d] = %v (%#x), want %v (%#x)", name, n, rows, k, got[k], math.Float64bits(got[k]), want[k], math.Float64bits(want[k]))
 		}
 	}
 }
 
-// Adam must equal optim.Adam.Update's loop bit for bit, denormal first moments included.
+// sameOrNaN is same with every NaN equal to every other: which operand's NaN an operation
+// passes on (or whether it makes its own) depends on the operand order the compiler picks for
+// commutative operations, which neither twin promises; every other value must match bitwise.
+func sameOrNaN(t *testing.T, name string, n int, got, want []float64) {
+	t.Helper()
+	for k := range want {
+		if math.IsNaN(got[k]) && math.IsNaN(want[k]) {
+			continue
+		}
+		if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+			t.Fatalf("%s n=%d: [%d] = %v (%#x), want %v (%#x)", name, n, k, got[k], math.Float64bits(got[k]), want[k], math.Float64bits(want[k]))
+		}
+	}
+}
+
+// adamLoop is optim.Adam.Update's plain loop, without any shortcut.
+func adamLoop(theta, g, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64) {
+	for j := range theta {
+		gj := g[j]
+		m[j] = b1*m[j] + (1-b1)*gj
+		v[j] = b2*v[j] + (1-b2)*gj*gj
+		theta[j] -= stepSize * m[j] / (math.Sqrt(v[j])/sqrtBC2 + eps)
+	}
+}
+
+// Adam must equal the plain loop bit for bit, denormal first moments included, with and
+// without the stuck-moment shortcut, over many steps (the twins: plain Go and archsimd with
+// its masked tail).
 func TestAdamMatchesLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{1, 7, 8, 27, 80, 1000} {
-		theta, g, m, v := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		for k := range theta {
-			theta[k], g[k], m[k], v[k] = r.NormFloat64(), r.NormFloat64()*1e-3, r.NormFloat64()*1e-4, r.Float64()*1e-6
-			switch k % 5 {
-			case 0:
-				g[k], m[k] = 0, 5e-324*float64(1+r.IntN(5)) // a dead latent: m stuck at a denormal
-			case 1:
-				g[k] = 0
+	den := func(k int) float64 { return math.Float64frombits(uint64(k)) }
+	special := []float64{0, math.Copysign(0, -1), den(1), -den(1), den(3), -den(5), den(6), -den(7), den(1000), 1e-310,
+		math.Inf(1), math.Inf(-1), math.NaN(), 1, -1, 1e-300, 2.2250738585072014e-308}
+	pick := func(normal float64) float64 {
+		if r.IntN(3) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return normal
+	}
+	for _, b1 := range []float64{0.9, 0.5, 0, 0.99} {
+		stuck := StuckBound(b1)
+		for _, n := range []int{1, 2, 5, 7, 8, 9, 10, 15, 16, 27, 80, 1000, 1, 2, 5, 7, 8, 9, 10, 15, 16, 27} {
+			theta, g, m, v := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			for k := range theta {
+				theta[k], m[k], v[k] = pick(r.NormFloat64()), pick(r.NormFloat64()*1e-4), math.Abs(pick(r.Float64()*1e-6))
+				switch k % 5 {
+				case 0:
+					m[k] = math.Float64frombits(uint64(1+r.IntN(7))) * float64(1-2*r.IntN(2)) // a dead latent: m stuck at a denormal
+					if r.IntN(2) == 0 {
+						theta[k] = math.Copysign(0, float64(1-2*r.IntN(2))) // −0 − (−0) = +0: the shortcut must keep m's sign
+					}
+				case 1:
+					theta[k] = math.Copysign(0, float64(1-2*r.IntN(2)))
+				}
+			}
+			want := [4][]float64{append([]float64(nil), theta...), nil, append([]float64(nil), m...), append([]float64(nil), v...)}
+			plain := [4][]float64{append([]float64(nil), theta...), nil, append([]float64(nil), m...), append([]float64(nil), v...)}
+			b2, eps := 0.999, 1e-8
+			for step := 1; step <= 20; step++ {
+				for k := range g {
+					g[k] = r.NormFloat64() * 1e-3
+					if k%5 == 0 || r.IntN(4) == 0 {
+						g[k] = math.Copysign(0, float64(1-2*r.IntN(2))) // dead: ±0 gradients
+					} else if r.IntN(20) == 0 {
+						g[k] = special[r.IntN(len(special))]
+					}
+				}
+				lr := []float64{1e-3, 0.1, 10}[(step-1)%3]
+				bc1, bc2 := 1-math.Pow(b1, float64(step)), 1-math.Pow(b2, float64(step))
+				if bc1 == 0 {
+					bc1 = 1
+				}
+				stepSize, sqrtBC2 := lr/bc1, math.Sqrt(bc2)
+				s := stuck
+				if lim := 0.49 / stepSize; lim < float64(s) {
+					s = uint64(lim)
+				}
+				adamLoop(want[0], g, want[2], want[3], b1, b2, stepSize, sqrtBC2, eps)
+				Adam(theta, g, m, v, b1, b2, stepSize, sqrtBC2, eps, s)
+				adamGeneric(plain[0], g, plain[2], plain[3], b1, b2, stepSize, sqrtBC2, eps, s)
+				for _, c := range []struct {
+					name string
+					got  [4][]float64
+				}{{"Adam", [4][]float64{theta, nil, m, v}}, {"adamGeneric", plain}} {
+					for q, name := range []string{"theta", "", "m", "v"} {
+						if name != "" {
+							sameOrNaN(t, fmt.Sprintf("%s %s b1=%v step %d", c.name, name, b1, step), n, c.got[q], want[q])
+						}
+					}
+				}
 			}
 		}
-		want := [4][]float64{append([]float64(nil), theta...), append([]float64(nil), g...), append([]float64(nil), m...), append([]float64(nil), v...)}
-		b1, b2, lr, bc1, bc2, eps := 0.9, 0.999, 1e-3, 0.5, 0.01, 1e-8
-		stepSize, sqrtBC2 := lr/bc1, math.Sqrt(bc2)
-		for j := range want[0] {
-			gj := want[1][j]
-			want[2][j] = b1*want[2][j] + (1-b1)*gj
-			want[3][j] = b2*want[3][j] + (1-b2)*gj*gj
-			want[0][j] -= stepSize * want[2][j] / (math.Sqrt(want[3][j])/sqrtBC2 + eps)
+	}
+}
+
+// The shortcut's premise: β1 = 0.9 leaves the first moments ±k·2⁻¹⁰⁷⁴, k ≤ 5, unchanged, and
+// the next one moves.
+func TestStuckBound(t *testing.T) {
+	if got := StuckBound(0.9); got != 5 {
+		t.Errorf("StuckBound(0.9) = %d, want 5", got)
+	}
+	if got := StuckBound(0); got != 0 {
+		t.Errorf("StuckBound(0) = %d, want 0", got)
+	}
+	for k := uint64(1); k <= StuckBound(0.999); k++ {
+		x := math.Float64frombits(k)
+		if 0.999*x != x {
+			t.Fatalf("0.999·%d·2⁻¹⁰⁷⁴ moved", k)
 		}
-		Adam(theta, g, m, v, b1, b2, stepSize, sqrtBC2, eps)
-		same(t, "theta", n, 1, theta, want[0])
-		same(t, "m", n, 1, m, want[2])
-		same(t, "v", n, 1, v, want[3])
 	}
 }

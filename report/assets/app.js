@@ -95,10 +95,8 @@
     var mx = [], my = [], cd = [], col = plain ? 'black' : [], size = [];
     a.cells.forEach(function (c, ci) {
       var p = fr.p[ci], rc = red[ci], lc = fr.l ? fr.l[ci] : null;
-      for (var j = 0, n = p.length / 2; j < n; j++) {
-        var xi = p[2 * j], yi = p[2 * j + 1];
-        if (xi === 0 && yi === 0) continue; // not drawn (|x|+|y| <= 1e-3)
-        var ux = xi / scale / c.m, uy = yi / scale / c.m;
+      for (var q = 0, n = p.length; q < n; q += 3) { // (index, x, y) of each drawn point
+        var j = p[q], ux = p[q + 1] / scale / c.m, uy = p[q + 2] / scale / c.m;
         var out = Math.max(Math.abs(ux), Math.abs(uy));
         if (out > 1) { ux /= out; uy /= out; }
         var X = c.cx + ux, Y = c.cy + uy, isRed = !!(rc && rc[j]);
@@ -106,7 +104,7 @@
         L.x.push(c.cx, X, null); L.y.push(c.cy, Y, null);
         if (out > 1) continue;
         mx.push(X); my.push(Y); cd.push(ci * CELL + j); size.push(c.ms);
-        if (!plain) col.push(isRed ? 'red' : lc ? 'rgb(' + Math.round(255 * lc[j] / 100) + ',0,0)' : 'black');
+        if (!plain) col.push(isRed ? 'red' : lc ? 'rgb(' + Math.round(255 * lc[q / 3] / 100) + ',0,0)' : 'black');
       }
     });
     lines.push({ x: mx, y: my, customdata: cd, marker: { color: col, size: size } });
@@ -177,6 +175,7 @@
         if (s.kind === 'anim') {
           later.push(await renderAnim(div, s));
         } else {
+          if (s.sharedX) s.data.forEach(function (tr) { if (tr.x === undefined) tr.x = s.sharedX; });
           await Plotly.newPlot(div, s.data, s.layout, s.config);
           if (s.grid) gridHover(div, s.grid.cells, s.grid.trace, false);
         }

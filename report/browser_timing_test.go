@@ -1,0 +1,293 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/profiler"
+	"github.com/chromedp/cdproto/tracing"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserRenderTime measures how long a report takes to render in headless chromium: from
+// navigation start until every plot div holds a .main-svg (all figures on screen), and until
+// the page's script says every animation frame is registered. It runs only when
+// SAELAB_REPORT_TIMING names a report.html (e.g. a seed demo's); SAELAB_REPORT_TIMING_RUNS sets
+// the number of loads (default 5, each in a fresh tab). Speed is reported, never asserted.
+func TestBrowserRenderTime(t *testing.T) {
+	page := os.Getenv("SAELAB_REPORT_TIMING")
+	if page == "" {
+		t.Skip("set SAELAB_REPORT_TIMING=path/to/report.html to measure its render time")
+	}
+	chrome := findChromium()
+	if chrome == "" {
+		t.Skip("chromium not found")
+	}
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 5
+	if s := os.Getenv("SAELAB_REPORT_TIMING_RUNS"); s != "" {
+		if runs, err = strconv.Atoi(s); err != nil || runs < 1 {
+			t.Fatalf("SAELAB_REPORT_TIMING_RUNS=%q", s)
+		}
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome-profile")), chromedp.WindowSize(1500, 1000),
+	)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting %s: %v", chrome, err)
+	}
+	var drawn, total []time.Duration
+	minMs := map[string]int{}
+	minStart, minPhases := -1, map[string]int{}
+	for k := 0; k < runs; k++ {
+		tctx, tcancel := chromedp.NewContext(bctx) // a fresh tab
+		ctx, cancel := context.WithTimeout(tctx, 120*time.Second)
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		prof := os.Getenv("SAELAB_REPORT_PROFILE") != "" && k == runs-1
+		if prof {
+			if _, err := chromedp.Call(ctx, profiler.Enable, cdp.Empty{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Call(ctx, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 200}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Call(ctx, profiler.Start, cdp.Empty{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		trace := os.Getenv("SAELAB_REPORT_TRACE") != "" && k == runs-1
+		var events []traceEvent
+		traceDone := make(chan struct{})
+		if trace {
+			chromedp.Listen(ctx, func(ev any) {
+				switch e := ev.(type) {
+				case *tracing.EventDataCollected:
+					for _, v := range e.Value {
+						var te traceEvent
+						if b, err := json.Marshal(v); err == nil && json.Unmarshal(b, &te) == nil {
+							events = append(events, te)
+						}
+					}
+				case *tracing.EventTracingComplete:
+					close(traceDone)
+				}
+			})
+			cats := []string{"devtools.timeline", "v8.execute", "blink", "disabled-by-default-devtools.timeline", "loading"}
+			if _, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{IncludedCategories: cats}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := time.Now()
+		if err := chromedp.Do(ctx, chromedp.Navigate("file://"+abs)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const d = document.querySelectorAll('div.plot');
+			return d.length > 0 && Array.from(d).every(x => x.querySelector('.main-svg')); })()`,
+			chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(100*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+		d := time.Since(start)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.saelabReport && window.saelabReport.done`,
+			chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(100*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+		all := time.Since(start)
+		type status struct {
+			Errors  []string                  `json:"errors"`
+			Ms      map[string]int            `json:"ms"`
+			Phases  map[string]map[string]int `json:"phases"`
+			StartMs int                       `json:"startMs"`
+			DrawnMs int                       `json:"drawnMs"`
+			TotalMs int                       `json:"totalMs"`
+		}
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[status](`window.saelabReport`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Errors) > 0 {
+			t.Errorf("figures failed: %v", s.Errors)
+		}
+		if k == 0 {
+			counts, err := chromedp.Run(ctx, chromedp.Evaluate[map[string][]int](`(() => { const o = {};
+				document.querySelectorAll('div.plot').forEach(d => { o[d.id] = [d.querySelectorAll('.point').length,
+					d.querySelectorAll('*').length, (d.data || []).length]; }); return o; })()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("per figure [markers, DOM elements, traces]: %v", counts)
+		}
+		t.Logf("load %d: every plot has .main-svg after %v, all frames after %v; in page: script start %d ms, drawn %d ms, done %d ms; per figure %v; phases %v",
+			k+1, d.Round(time.Millisecond), all.Round(time.Millisecond), s.StartMs, s.DrawnMs, s.TotalMs, s.Ms, s.Phases)
+		drawn, total = append(drawn, d), append(total, all)
+		for id, ms := range s.Ms {
+			if v, ok := minMs[id]; !ok || ms < v {
+				minMs[id] = ms
+			}
+		}
+		for id, ph := range s.Phases {
+			for k, ms := range ph {
+				if v, ok := minPhases[id+"."+k]; !ok || ms < v {
+					minPhases[id+"."+k] = ms
+				}
+			}
+		}
+		if minStart < 0 || s.StartMs < minStart {
+			minStart = s.StartMs
+		}
+		if trace {
+			if _, err := chromedp.Call(ctx, tracing.End, cdp.Empty{}); err != nil {
+				t.Fatal(err)
+			}
+			<-traceDone
+			logTrace(t, events)
+		}
+		if prof {
+			p, err := chromedp.Call(ctx, profiler.Stop, cdp.Empty{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			logProfile(t, p.Profile)
+		}
+		cancel()
+		tcancel()
+	}
+	med := func(v []time.Duration) time.Duration {
+		v = append([]time.Duration(nil), v...)
+		sort.Slice(v, func(a, b int) bool { return v[a] < v[b] })
+		return v[len(v)/2].Round(time.Millisecond)
+	}
+	t.Logf("%s (%d bytes): median over %d loads: all plots drawn %v, all animation frames ready %v", abs, st.Size(), runs, med(drawn), med(total))
+	sum := 0
+	for _, v := range minMs {
+		sum += v
+	}
+	t.Logf("minimum over the loads: script start %d ms; per figure %v (sum %d ms); animation phases %v", minStart, minMs, sum, minPhases)
+}
+
+// logProfile logs the JavaScript functions with the most self time, and the self time per script.
+func logProfile(t *testing.T, p *profiler.Profile) {
+	self := map[int64]time.Duration{}
+	for k, id := range p.Samples {
+		if k < len(p.TimeDeltas) && k+1 < len(p.TimeDeltas) {
+			self[id] += time.Duration(p.TimeDeltas[k+1]) * time.Microsecond
+		}
+	}
+	type row struct {
+		name string
+		d    time.Duration
+	}
+	byFn, byURL := map[string]time.Duration{}, map[string]time.Duration{}
+	for _, n := range p.Nodes {
+		cf := n.CallFrame
+		url := filepath.Base(cf.URL)
+		byFn[fmt.Sprintf("%s %s:%d:%d", cf.FunctionName, url, cf.LineNumber, cf.ColumnNumber)] += self[n.ID]
+		byURL[url] += self[n.ID]
+	}
+	top := func(m map[string]time.Duration, n int) []row {
+		var rs []row
+		for k, v := range m {
+			rs = append(rs, row{k, v})
+		}
+		sort.Slice(rs, func(a, b int) bool { return rs[a].d > rs[b].d })
+		return rs[:min(n, len(rs))]
+	}
+	for _, r := range top(byURL, 10) {
+		t.Logf("profile: script %-40q self %v", r.name, r.d.Round(time.Millisecond))
+	}
+	for _, r := range top(byFn, 40) {
+		t.Logf("profile: %-70s self %v", r.name, r.d.Round(time.Millisecond))
+	}
+}
+
+type traceEvent struct {
+	Name string  `json:"name"`
+	Ph   string  `json:"ph"`
+	Ts   float64 `json:"ts"`
+	Dur  float64 `json:"dur"`
+	TDur float64 `json:"tdur"` // thread (CPU) time
+	Pid  int     `json:"pid"`
+	Tid  int     `json:"tid"`
+	Args struct {
+		Name string `json:"name"`
+	} `json:"args"`
+}
+
+// logTrace logs the self time per trace event name on the renderer's main thread.
+func logTrace(t *testing.T, events []traceEvent) {
+	main := map[[2]int]bool{}
+	for _, e := range events {
+		if e.Ph == "M" && e.Name == "thread_name" && e.Args.Name == "CrRendererMain" {
+			main[[2]int{e.Pid, e.Tid}] = true
+		}
+	}
+	var xs []traceEvent
+	for _, e := range events {
+		if e.Ph == "X" && main[[2]int{e.Pid, e.Tid}] {
+			xs = append(xs, e)
+		}
+	}
+	sort.Slice(xs, func(a, b int) bool {
+		if xs[a].Ts != xs[b].Ts {
+			return xs[a].Ts < xs[b].Ts
+		}
+		return xs[a].Dur > xs[b].Dur
+	})
+	self, cpu := map[string]float64{}, map[string]float64{}
+	var stack []traceEvent
+	var first, last float64
+	for k, e := range xs {
+		if k == 0 {
+			first = e.Ts
+		}
+		last = max(last, e.Ts+e.Dur)
+		for len(stack) > 0 && stack[len(stack)-1].Ts+stack[len(stack)-1].Dur <= e.Ts {
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 {
+			self[stack[len(stack)-1].Name] -= e.Dur
+			cpu[stack[len(stack)-1].Name] -= e.TDur
+		}
+		self[e.Name] += e.Dur
+		cpu[e.Name] += e.TDur
+		stack = append(stack, e)
+	}
+	type row struct {
+		n string
+		d float64
+	}
+	var rs []row
+	total, totalCPU := 0.0, 0.0
+	for n, d := range self {
+		rs = append(rs, row{n, d})
+		total += d
+		totalCPU += cpu[n]
+	}
+	sort.Slice(rs, func(a, b int) bool { return cpu[rs[a].n] > cpu[rs[b].n] })
+	t.Logf("trace: main thread busy %.0f ms (CPU %.0f ms) of %.0f ms", total/1000, totalCPU/1000, (last-first)/1000)
+	for _, r := range rs[:min(25, len(rs))] {
+		t.Logf("trace: %-40s self %7.1f ms, CPU %7.1f ms", r.n, r.d/1000, cpu[r.n]/1000)
+	}
+}
