@@ -43,10 +43,12 @@ type Result struct {
 func SAE(s *sae.SAE, seed uint64) (Result, error) {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
 	F := s.Model.Cfg.NFeatures
+	// The forward passes run on GOMAXPROCS workers (ForwardParallel: Forward's bits); the
+	// dead-latent batch needs no features (GenerateHidden: GenerateWithFeatures's h).
 	x, h := s.GenerateWithFeatures(LossSamples, toymodel.Streams(seed, rng.PurposeEval, I))
-	out := s.Forward(h, LossSamples)
-	_, hd := s.GenerateWithFeatures(DeadSamples, toymodel.Streams(seed, rng.PurposeEval+100, I))
-	outDead := s.Forward(hd, DeadSamples)
+	out := s.ForwardParallel(h, LossSamples)
+	hd := s.GenerateHidden(DeadSamples, toymodel.Streams(seed, rng.PurposeEval+100, I))
+	outDead := s.ForwardParallel(hd, DeadSamples)
 	alive := metrics.Alive(outDead.Acts, DeadSamples, I, S)
 	dead := metrics.DeadLatents(outDead.Acts, DeadSamples, I, S)
 	l0 := metrics.L0(out.Acts, LossSamples, I, S)

@@ -2,9 +2,14 @@ package report
 
 import (
 	"bytes"
-	"compress/gzip"
+	"compress/flate"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -36,10 +41,13 @@ type animSpec struct {
 	Scale      int        `json:"scale"`
 	Cells      []animCell `json:"cells"`
 	LineWidths []float64  `json:"lineWidths"` // one black-lines trace per width, then the red lines, then the markers
-	Packed     string     `json:"packed"`     // base64(gzip(JSON animData))
-	Titles     []string   `json:"titles"`     // per animation frame, in order
-	Names      []string   `json:"names"`      // per animation frame: the record index
-	Labels     obj        `json:"labels"`     // a static text trace (titles, tick labels), drawn after the animated ones
+	// First is the first animation frame (JSON animFrame), which the page draws at once;
+	// Packed the others, base64(gzip(JSON animData)), which it registers afterwards.
+	First  json.RawMessage `json:"first"`
+	Packed string          `json:"packed"`
+	Titles []string        `json:"titles"` // per animation frame, in order
+	Names  []string        `json:"names"`  // per animation frame: the record index
+	Labels obj             `json:"labels"` // a static text trace (titles, tick labels), drawn after the animated ones
 }
 
 type animCell struct {
@@ -59,10 +67,11 @@ type animData struct {
 }
 
 type animFrame struct {
-	// P holds per cell its drawn points as (index, x, y) triples, index the
-	// latent or sample and x, y as round(v·1e4), in index order. Only points
-	// with |x|+|y| > 1e-3 are drawn; a hidden-state point that repeats an
-	// earlier one of its cell exactly is left out (see hiddenPoints).
+	// P holds per cell its n drawn points, in index order (the latent or
+	// sample), columnar: the n index gaps (index − previous index − 1, the
+	// first from −1), then the n xs, then the n ys, as round(v·1e4). Only
+	// points with |x|+|y| > 1e-3 are drawn; a hidden-state point that repeats
+	// an earlier one of its cell exactly is left out (see hiddenPoints).
 	P [][]int32 `json:"p"`
 	// R lists red latents as (cell, latent) pairs.
 	R []int `json:"r,omitempty"`
@@ -283,52 +292,47 @@ func countIn(sel []int, must []bool) int {
 	return n
 }
 
-// packFrames returns base64(gzip(`{"frames":[…]}`)) of the frames (raw
-// JSON each) selected to fit budget bytes (see selectFrames), the selection
-// and a note when frames were left out.
+// packFrames selects the frames to fit budget bytes (see selectFrames) and returns the
+// selection, base64(gzip(`{"frames":[…]}`)) of the selected frames after the first (raw JSON
+// each; the first goes to the page as it is, and counts with its raw size), and a note when
+// frames were left out. Compression is at packLevel: the frames are mostly digits, which
+// Huffman coding does most for (Huffman only: 0.44 of the raw size for the seed demo; level 6:
+// 0.40, for 15 times the time).
 func packFrames(raw [][]byte, must []bool, budget int) (sel []int, packed, note string, err error) {
 	T := len(raw)
-	pack := func(sel []int) (string, error) {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-		zw.Write([]byte(`{"frames":[`))
-		for k, t := range sel {
+	var buf bytes.Buffer
+	zw, _ := flate.NewWriter(nil, packLevel)
+	pack := func(sel []int) (string, int, error) {
+		buf.Reset()
+		gw := gzipWriter(&buf, zw)
+		gw.Write([]byte(`{"frames":[`))
+		for k, t := range sel[1:] {
 			if k > 0 {
-				zw.Write([]byte{','})
+				gw.Write([]byte{','})
 			}
-			zw.Write(raw[t])
+			gw.Write(raw[t])
 		}
-		zw.Write([]byte(`]}`))
-		if err := zw.Close(); err != nil {
-			return "", err
+		gw.Write([]byte(`]}`))
+		if err := gw.Close(); err != nil {
+			return "", 0, err
 		}
-		return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+		s := base64.StdEncoding.EncodeToString(buf.Bytes())
+		return s, len(s) + len(raw[sel[0]]), nil
 	}
-	// The packed size per raw byte, from up to 24 evenly spaced frames.
-	var sample []int
-	sampleRaw, totalRaw := 0, 0
-	for k := 0; k < min(T, 24); k++ {
-		t := k * T / min(T, 24)
-		sample = append(sample, t)
-		sampleRaw += len(raw[t])
+	all := make([]int, T)
+	for t := range all {
+		all[t] = t
 	}
+	// Everything, if it fits; else the packed size per raw byte of everything sets the costs.
+	packed, size, err := pack(all)
+	if err != nil || size <= budget {
+		return all, packed, "", err
+	}
+	totalRaw := 0
 	for _, b := range raw {
 		totalRaw += len(b)
 	}
-	s, err := pack(sample)
-	if err != nil {
-		return nil, "", "", err
-	}
-	ratio := float64(len(s)) / float64(max(sampleRaw, 1))
-	sel = make([]int, T)
-	for t := range sel {
-		sel[t] = t
-	}
-	if float64(totalRaw)*ratio <= 0.95*float64(budget) {
-		if packed, err = pack(sel); err != nil || len(packed) <= budget {
-			return sel, packed, "", err
-		}
-	}
+	ratio := float64(size) / float64(max(totalRaw, 1))
 	cost := make([]float64, T)
 	for t := range cost {
 		cost[t] = float64(len(raw[t])) * ratio
@@ -336,26 +340,84 @@ func packFrames(raw [][]byte, must []bool, budget int) (sel []int, packed, note 
 	target := float64(budget)
 	for try := 0; try < 6; try++ {
 		sel, note = selectFrames(cost, must, target)
-		if packed, err = pack(sel); err != nil || len(packed) <= budget {
+		if packed, size, err = pack(sel); err != nil || size <= budget {
 			break
 		}
-		target *= 0.97 * float64(budget) / float64(len(packed))
+		target *= 0.97 * float64(budget) / float64(size)
 	}
 	return sel, packed, note, err
+}
+
+// packLevel is the animation frames' compression level.
+const packLevel = flate.HuffmanOnly
+
+// gzipWriter is a gzip stream onto w (no header fields) that compresses with zw, reset for it.
+func gzipWriter(w io.Writer, zw *flate.Writer) *gzipStream {
+	zw.Reset(w)
+	g := &gzipStream{w: w, zw: zw, crc: crc32.NewIEEE()}
+	// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unknown
+	g.err = writeAll(w, []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
+	return g
+}
+
+// gzipStream is compress/gzip's writer with a reusable flate.Writer (gzip.Writer allocates a
+// new compressor, ~1 MB, for every stream).
+type gzipStream struct {
+	w    io.Writer
+	zw   *flate.Writer
+	crc  hash.Hash32
+	size uint32
+	err  error
+}
+
+func (g *gzipStream) Write(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	g.crc.Write(p)
+	g.size += uint32(len(p))
+	n, err := g.zw.Write(p)
+	g.err = err
+	return n, err
+}
+
+func (g *gzipStream) Close() error {
+	if g.err != nil {
+		return g.err
+	}
+	if err := g.zw.Close(); err != nil {
+		return err
+	}
+	var tail [8]byte
+	binary.LittleEndian.PutUint32(tail[:4], g.crc.Sum32())
+	binary.LittleEndian.PutUint32(tail[4:], g.size)
+	return writeAll(g.w, tail[:])
+}
+
+func writeAll(w io.Writer, b []byte) error {
+	_, err := w.Write(b)
+	return err
 }
 
 // fix converts a drawn coordinate to its integer form.
 func fix(v float64) int32 {
 	r := math.Round(v * animScale)
-	return int32(math.Max(-2e9, math.Min(2e9, r)))
+	switch { // clamped to ±2e9 (NaN, never drawn, as before)
+	case r > 2e9:
+		return 2e9
+	case r < -2e9:
+		return -2e9
+	case r != r:
+		return int32(math.Max(-2e9, math.Min(2e9, r)))
+	}
+	return int32(r)
 }
 
-// weightPoints appends weight row's drawn points for instance i in frame f as (latent, x, y)
+// weightPoints returns weight row's drawn points for instance i in frame f as (latent, x, y)
 // triples, x and y as round(v·1e4): those with |x|+|y| > 1e-3 (spec §7.2).
-func (r *SAERun) weightPoints(b []byte, f *Frame, row string, i int) []byte {
+func (r *SAERun) weightPoints(pts []int32, f *Frame, row string, i int) []int32 {
 	D, S := r.DIn, r.DSAE
 	w := f.Weights[row]
-	first := true
 	for j := 0; j < S; j++ {
 		var x, y float64
 		if row == "_W_dec" { // [I][S][D]
@@ -366,21 +428,34 @@ func (r *SAERun) weightPoints(b []byte, f *Frame, row string, i int) []byte {
 		if !(math.Abs(x)+math.Abs(y) > drawThreshold) || math.IsInf(x+y, 0) {
 			continue // NaN fails the test too
 		}
-		if !first {
+		pts = append(pts, int32(j), fix(x), fix(y))
+	}
+	return pts
+}
+
+// appendPoints appends (index, x, y) triples, index ascending, in the frames' columnar form
+// (animFrame.P): the index gaps, then the xs, then the ys.
+func appendPoints(b []byte, pts []int32) []byte {
+	b = append(b, '[')
+	prev := int32(-1)
+	for k := 0; k < len(pts); k += 3 {
+		if k > 0 {
 			b = append(b, ',')
 		}
-		first = false
-		b = strconv.AppendInt(b, int64(j), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(fix(x)), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(fix(y)), 10)
+		b = strconv.AppendInt(b, int64(pts[k]-prev-1), 10)
+		prev = pts[k]
 	}
-	return b
+	for off := 1; off <= 2; off++ {
+		for k := off; k < len(pts); k += 3 {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(pts[k]), 10)
+		}
+	}
+	return append(b, ']')
 }
 
 // frameJSON appends record t's animation frame (animFrame) as JSON.
-func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid *hiddenAnim) []byte {
+func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid *hiddenAnim, scratch []int32) ([]byte, []int32) {
 	f := &r.Frames[t]
 	S := r.DSAE
 	b = append(b, `{"p":[`...)
@@ -389,19 +464,13 @@ func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid 
 		if c > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, '[')
 		if cell.W {
-			b = r.weightPoints(b, f, cell.RowKey, cell.Inst)
+			scratch = r.weightPoints(scratch[:0], f, cell.RowKey, cell.Inst)
+			b = appendPoints(b, scratch)
 		} else {
-			for k, v := range hid.pts[t][hc] {
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendInt(b, int64(v), 10)
-			}
+			b = appendPoints(b, hid.pts[t][hc])
 			hc++
 		}
-		b = append(b, ']')
 	}
 	b = append(b, ']')
 	if red != nil {
@@ -451,7 +520,7 @@ func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid 
 		}
 		b = append(b, ']')
 	}
-	return append(b, '}')
+	return append(b, '}'), scratch
 }
 
 // animationFigure builds run's §7.2 animation, spending at most budget bytes
@@ -621,8 +690,9 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 	// Frame data, then the subset under the budget.
 	raw := make([][]byte, T)
 	var buf []byte
+	var scratch []int32
 	for t := range r.Frames {
-		buf = r.frameJSON(buf[:0], t, cells, red, hid)
+		buf, scratch = r.frameJSON(buf[:0], t, cells, red, hid, scratch)
 		raw[t] = slices.Clone(buf)
 	}
 	sel, packed, selNote, err := packFrames(raw, must, budget)
@@ -630,11 +700,9 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 		return nil, nil, err
 	}
 
-	steps := make([]int, len(sel))
-	spec := &animSpec{Scale: animScale, Cells: cells, LineWidths: lineWidths, Packed: packed, Labels: labels.trace()}
+	spec := &animSpec{Scale: animScale, Cells: cells, LineWidths: lineWidths, First: raw[sel[0]], Packed: packed, Labels: labels.trace()}
 	lastStep := r.Frames[T-1].Step
-	for k, t := range sel {
-		steps[k] = r.Frames[t].Step
+	for _, t := range sel {
 		spec.Titles = append(spec.Titles, fmt.Sprintf("%s, step %d / %d", title, r.Frames[t].Step, lastStep))
 		spec.Names = append(spec.Names, fmt.Sprint(t))
 	}
@@ -645,20 +713,21 @@ func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error
 		return obj{"mode": "immediate", "frame": obj{"duration": ms, "redraw": false}, "transition": obj{"duration": 0}, "fromcurrent": true}
 	}
 	var sliderSteps []obj
-	for k, t := range sel {
+	for _, t := range sel {
 		sliderSteps = append(sliderSteps, obj{
-			"label": fmt.Sprint(steps[k]), "method": "animate",
+			"label": "", "method": "animate",
 			"args": []any{[]string{fmt.Sprint(t)}, frameArgs(0)},
 		})
 	}
 	layout["sliders"] = []obj{{
 		"active": 0, "steps": sliderSteps,
 		"x": 0.12, "len": 0.88, "xanchor": "left", "y": 0, "yanchor": "top",
-		"pad":          obj{"t": 45, "b": 10},
-		"currentvalue": obj{"prefix": "step ", "visible": true, "xanchor": "left", "font": obj{"size": 12, "color": "#222"}},
+		"pad": obj{"t": 45, "b": 10},
+		// The title shows the step; the steps have no labels (the labels of a few hundred
+		// steps would overlap, and plotly measures each distinct one: slow).
+		"currentvalue": obj{"visible": false},
 		"transition":   obj{"duration": 0},
 		"ticklen":      3, "minorticklen": 0,
-		// The step labels (one per frame) would overlap; the current value shows the step.
 		"font": obj{"size": 8, "color": "rgba(0,0,0,0)"},
 	}}
 	layout["updatemenus"] = []obj{{

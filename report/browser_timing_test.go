@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +96,7 @@ func TestBrowserRenderTime(t *testing.T) {
 					close(traceDone)
 				}
 			})
-			cats := []string{"devtools.timeline", "v8.execute", "blink", "disabled-by-default-devtools.timeline", "loading"}
+			cats := []string{"devtools.timeline", "v8.execute", "blink", "disabled-by-default-devtools.timeline", "loading", "blink.user_timing"}
 			if _, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TraceConfig: &tracing.TraceConfig{IncludedCategories: cats}}); err != nil {
 				t.Fatal(err)
 			}
@@ -233,6 +234,7 @@ type traceEvent struct {
 	Args struct {
 		Name string `json:"name"`
 	} `json:"args"`
+	Parent bool `json:"-"` // inside another complete event of its thread
 }
 
 // logTrace logs the self time per trace event name on the renderer's main thread.
@@ -258,7 +260,8 @@ func logTrace(t *testing.T, events []traceEvent) {
 	self, cpu := map[string]float64{}, map[string]float64{}
 	var stack []traceEvent
 	var first, last float64
-	for k, e := range xs {
+	for k := range xs {
+		e := &xs[k]
 		if k == 0 {
 			first = e.Ts
 		}
@@ -266,13 +269,54 @@ func logTrace(t *testing.T, events []traceEvent) {
 		for len(stack) > 0 && stack[len(stack)-1].Ts+stack[len(stack)-1].Dur <= e.Ts {
 			stack = stack[:len(stack)-1]
 		}
+		e.Parent = len(stack) > 0
 		if len(stack) > 0 {
 			self[stack[len(stack)-1].Name] -= e.Dur
 			cpu[stack[len(stack)-1].Name] -= e.TDur
 		}
 		self[e.Name] += e.Dur
 		cpu[e.Name] += e.TDur
-		stack = append(stack, e)
+		stack = append(stack, *e)
+	}
+	// Per figure: the main thread's CPU time between app.js's marks saelab:start:<id> and
+	// saelab:end:<id> (events straddling a mark counted in proportion).
+	marks := map[string][2]float64{}
+	for _, e := range events {
+		if id, ok := strings.CutPrefix(e.Name, "saelab:start:"); ok {
+			m := marks[id]
+			m[0] = e.Ts
+			marks[id] = m
+		} else if id, ok := strings.CutPrefix(e.Name, "saelab:end:"); ok {
+			m := marks[id]
+			m[1] = e.Ts
+			marks[id] = m
+		}
+	}
+	if os.Getenv("SAELAB_REPORT_TRACE") == "debug" {
+		for _, e := range events {
+			if strings.HasPrefix(e.Name, "saelab:") {
+				t.Logf("mark %+v", e)
+			}
+		}
+	}
+	figCPU := map[string]int{}
+	for id, m := range marks {
+		if m[0] == 0 || m[1] <= m[0] {
+			continue
+		}
+		var c float64
+		for _, e := range xs {
+			if e.Dur <= 0 || e.Ts+e.Dur <= m[0] || e.Ts >= m[1] {
+				continue
+			}
+			// top-level events only: those not inside another X event
+			if e.Parent {
+				continue
+			}
+			ov := (min(e.Ts+e.Dur, m[1]) - max(e.Ts, m[0])) / e.Dur
+			c += e.TDur * ov
+		}
+		figCPU[id] = int(c / 1000)
 	}
 	type row struct {
 		n string
@@ -286,7 +330,7 @@ func logTrace(t *testing.T, events []traceEvent) {
 		totalCPU += cpu[n]
 	}
 	sort.Slice(rs, func(a, b int) bool { return cpu[rs[a].n] > cpu[rs[b].n] })
-	t.Logf("trace: main thread busy %.0f ms (CPU %.0f ms) of %.0f ms", total/1000, totalCPU/1000, (last-first)/1000)
+	t.Logf("trace: main thread busy %.0f ms (CPU %.0f ms) of %.0f ms; CPU ms per figure %v", total/1000, totalCPU/1000, (last-first)/1000, figCPU)
 	for _, r := range rs[:min(25, len(rs))] {
 		t.Logf("trace: %-40s self %7.1f ms, CPU %7.1f ms", r.n, r.d/1000, cpu[r.n]/1000)
 	}

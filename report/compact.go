@@ -1,10 +1,11 @@
 package report
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // The hidden-state rows (h, h_r) of an animation are made from the per-sample tensors, which
@@ -104,71 +105,117 @@ func (r *SAERun) makeHidden() *hiddenAnim {
 		}
 		return f.H
 	}
+	T := len(r.Frames)
+	h.pts = make([][][]int32, T)
+	if r.ColorHiddenByLoss {
+		h.lc = make([][][]int8, T)
+	}
+	// The frames split into one block per worker: each block's points, and its part of the
+	// axis limit's two passes (quantile32 merges them), are independent.
+	workers := max(1, min(runtime.GOMAXPROCS(0), T/16))
+	qs := make([]quantile32, workers)
+	var wg sync.WaitGroup
+	parallel := func(work func(w, t0, t1 int)) {
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work(w, w*T/workers, (w+1)*T/workers)
+			}()
+		}
+		wg.Wait()
+	}
 	// Axis limit: every coordinate of every frame, hidden cell and sample (spec §7.2).
-	h.lim = streamQuantileLimit(func(visit func(v float64)) {
-		for t := range r.Frames {
+	for pass := 0; pass < 2; pass++ {
+		parallel(func(w, t0, t1 int) {
+			q := &qs[w]
+			for t := t0; t < t1; t++ {
+				f := &r.Frames[t]
+				for c, row := range rows {
+					v, i := tensor(f, row), insts[c]
+					for b := 0; b < N; b++ {
+						o := (b*I + i) * D
+						q.add(pass, v[o])
+						q.add(pass, v[o+1])
+					}
+				}
+			}
+		})
+		if pass == 0 {
+			for w := 1; w < workers; w++ {
+				qs[0].merge(&qs[w])
+			}
+			qs[0].endPass(0)
+			for w := 1; w < workers; w++ {
+				qs[w].lo, qs[w].from = qs[0].lo, qs[0].from
+			}
+		}
+	}
+	for w := 1; w < workers; w++ {
+		qs[0].top = append(qs[0].top, qs[w].top...)
+	}
+	h.lim = qs[0].limit()
+
+	parallel(func(_, t0, t1 int) {
+		var seen pointSet
+		colour := make([]int8, N)
+		// The cells' points (and colours) are cut from chunks of a few hundred kB: no
+		// allocation per cell.
+		var ptsChunk []int32
+		var colChunk []int8
+		for t := t0; t < t1; t++ {
 			f := &r.Frames[t]
+			h.pts[t] = make([][]int32, len(rows))
+			if h.lc != nil {
+				h.lc[t] = make([][]int8, len(rows))
+			}
+			var maxLoss float64
+			if r.ColorHiddenByLoss {
+				// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
+				for _, v := range f.LRec {
+					maxLoss = math.Max(maxLoss, float64(v))
+				}
+			}
 			for c, row := range rows {
-				v, i := tensor(f, row), insts[c]
-				for b := 0; b < N; b++ {
-					visit(float64(v[(b*I+i)*D]))
-					visit(float64(v[(b*I+i)*D+1]))
+				i := insts[c]
+				var lc []int8
+				if r.ColorHiddenByLoss {
+					for b := 0; b < N; b++ {
+						v := 0.0
+						if maxLoss > 0 {
+							v = math.Round(float64(f.LRec[b*I+i])/maxLoss*100) / 100
+						}
+						colour[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
+					}
+					lc = colour
+				}
+				if cap(ptsChunk)-len(ptsChunk) < 3*N { // a cell holds at most N points
+					ptsChunk = make([]int32, 0, max(1<<16, 3*N))
+				}
+				if lc != nil && cap(colChunk)-len(colChunk) < N {
+					colChunk = make([]int8, 0, max(1<<16, N))
+				}
+				p0, c0 := len(ptsChunk), len(colChunk)
+				ptsChunk, colChunk = hiddenPoints(ptsChunk, colChunk, tensor(f, row), lc, i, I, D, N, &seen)
+				h.pts[t][c] = ptsChunk[p0:len(ptsChunk):len(ptsChunk)]
+				if h.lc != nil {
+					h.lc[t][c] = colChunk[c0:len(colChunk):len(colChunk)]
 				}
 			}
 		}
 	})
-	h.pts = make([][][]int32, len(r.Frames))
-	if r.ColorHiddenByLoss {
-		h.lc = make([][][]int8, len(r.Frames))
-	}
-	var seen pointSet
-	colour := make([]int8, N)
-	var scratch pointsScratch
-	for t := range r.Frames {
-		f := &r.Frames[t]
-		h.pts[t] = make([][]int32, len(rows))
-		if h.lc != nil {
-			h.lc[t] = make([][]int8, len(rows))
-		}
-		var maxLoss float64
-		if r.ColorHiddenByLoss {
-			// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
-			for _, v := range f.LRec {
-				maxLoss = math.Max(maxLoss, float64(v))
-			}
-		}
-		for c, row := range rows {
-			i := insts[c]
-			var lc []int8
-			if r.ColorHiddenByLoss {
-				for b := 0; b < N; b++ {
-					v := 0.0
-					if maxLoss > 0 {
-						v = math.Round(float64(f.LRec[b*I+i])/maxLoss*100) / 100
-					}
-					colour[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
-				}
-				lc = colour
-			}
-			pts, cols := hiddenPoints(tensor(f, row), lc, i, I, D, N, &seen, &scratch)
-			h.pts[t][c] = pts
-			if h.lc != nil {
-				h.lc[t][c] = cols
-			}
-		}
-	}
 	return h
 }
 
-// hiddenPoints returns instance i's drawn points of a hidden tensor [N][I][D] as (b, x, y)
-// triples, x and y as round(v·1e4), in sample order, and their colours if lc is given. Drawn
+// hiddenPoints appends to pts instance i's drawn points of a hidden tensor [N][I][D] as (b, x,
+// y) triples, x and y as round(v·1e4), in sample order, and to cols their colours if lc is
+// given. Drawn
 // are the points with |x|+|y| > 1e-3 (spec §7.2); a point that repeats an earlier drawn one
 // exactly (same rounded position and colour) is left out: it would be drawn on top of it,
 // identical, and hides nothing. The seed demo's reconstructions are mostly such repeats (all
 // samples with h = 0 share one), and leaving them out makes the page far lighter to draw.
-func hiddenPoints(v []float32, lc []int8, i, I, D, N int, seen *pointSet, sc *pointsScratch) ([]int32, []int8) {
+func hiddenPoints(pts []int32, cols []int8, v []float32, lc []int8, i, I, D, N int, seen *pointSet) ([]int32, []int8) {
 	seen.reset()
-	pts, cols := sc.pts[:0], sc.cols[:0]
 	for b := 0; b < N; b++ {
 		x, y := float64(v[(b*I+i)*D]), float64(v[(b*I+i)*D+1])
 		if !(math.Abs(x)+math.Abs(y) > drawThreshold) || math.IsInf(x+y, 0) {
@@ -187,17 +234,7 @@ func hiddenPoints(v []float32, lc []int8, i, I, D, N int, seen *pointSet, sc *po
 			cols = append(cols, col)
 		}
 	}
-	sc.pts, sc.cols = pts, cols
-	if lc == nil {
-		return slices.Clone(pts), nil
-	}
-	return slices.Clone(pts), slices.Clone(cols)
-}
-
-// pointsScratch is hiddenPoints' growing buffers; it returns exact-size copies.
-type pointsScratch struct {
-	pts  []int32
-	cols []int8
+	return pts, cols
 }
 
 // pointSet is a small open-addressing set of (x, y, colour) keys, reset per cell.
@@ -250,55 +287,81 @@ func (s *pointSet) insert(xy uint64, col int8) bool {
 	}
 }
 
-// streamQuantileLimit is quantileLimit over the values that each(visit) visits, without
-// holding them: a first pass counts the |v| > 1e-3, a second keeps only the largest ones the
-// 0.999-quantile needs (about 0.1 % of them) in a heap. each must visit the same values twice.
-func streamQuantileLimit(each func(visit func(v float64))) float64 {
-	drawn := func(v float64) (float64, bool) {
-		v = math.Abs(v)
-		return v, v > drawThreshold && !math.IsInf(v, 0) && !math.IsNaN(v)
-	}
-	n := 0
-	each(func(v float64) {
-		if _, ok := drawn(v); ok {
-			n++
-		}
-	})
-	if n == 0 {
-		return 1
-	}
-	pos := limitQuantile * float64(n-1)
-	lo := int(math.Floor(pos))
-	k := n - lo // keep the k largest: the smallest of them is a[lo], the next a[lo+1]
-	top := make(minHeap, 0, k)
-	each(func(v float64) {
-		a, ok := drawn(v)
-		switch {
-		case !ok:
-		case len(top) < k:
-			heap.Push(&top, a)
-		case a > top[0]:
-			top[0] = a
-			heap.Fix(&top, 0)
-		}
-	})
-	vlo := heap.Pop(&top).(float64)
-	vhi := vlo
-	if len(top) > 0 {
-		vhi = top[0]
-	}
-	return limitFactor * (vlo + (pos-float64(lo))*(vhi-vlo))
+// quantile32 is quantileLimit over float32 values seen in two identical passes (add, then
+// endPass, twice), without holding them: the first counts the |v| > 1e-3 in a histogram of
+// their float32 bits (ordered as the values are), the second keeps only the values of the
+// buckets from the one holding the 0.999-quantile's lower neighbour up, about 0.1 % of them.
+// A pass may be split over several quantile32s: merge the first passes' counts into one,
+// whose endPass sets lo and from, copy those to the others, and append their tops.
+type quantile32 struct {
+	n    int
+	hist []uint32 // per bucket (the top 16 bits of a float32 |v|), pass 0
+	lo   int      // the rank (ascending, 0-based) of the lower neighbour
+	from uint32   // first bucket kept in pass 1
+	skip int      // values in the buckets below from
+	top  []float32
 }
 
-type minHeap []float64
+func (q *quantile32) add(pass int, v float32) {
+	bits := math.Float32bits(v) &^ (1 << 31)
+	// |v| > 1e-3 (as float64s: drawThreshold's float32 neighbours would differ) and finite.
+	if bits >= 0x7f800000 || !(float64(math.Float32frombits(bits)) > drawThreshold) {
+		return
+	}
+	bucket := bits >> 16
+	if pass == 0 {
+		if q.hist == nil {
+			q.hist = make([]uint32, 1<<16)
+		}
+		q.hist[bucket]++
+		q.n++
+	} else if bucket >= q.from {
+		q.top = append(q.top, math.Float32frombits(bits))
+	}
+}
 
-func (h minHeap) Len() int           { return len(h) }
-func (h minHeap) Less(a, b int) bool { return h[a] < h[b] }
-func (h minHeap) Swap(a, b int)      { h[a], h[b] = h[b], h[a] }
-func (h *minHeap) Push(x any)        { *h = append(*h, x.(float64)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// merge adds o's first-pass counts to q's.
+func (q *quantile32) merge(o *quantile32) {
+	if o.hist == nil {
+		return
+	}
+	if q.hist == nil {
+		q.hist = make([]uint32, 1<<16)
+	}
+	for b, c := range o.hist {
+		q.hist[b] += c
+	}
+	q.n += o.n
+}
+
+func (q *quantile32) endPass(pass int) {
+	if pass != 0 || q.n == 0 {
+		return
+	}
+	q.lo = int(math.Floor(limitQuantile * float64(q.n-1)))
+	seen := 0
+	for b, c := range q.hist {
+		if seen+int(c) > q.lo {
+			q.from, q.skip = uint32(b), seen
+			break
+		}
+		seen += int(c)
+	}
+	q.hist = nil
+}
+
+// limit is M = 1.4 × the 0.999-quantile (linear interpolation), 1 if nothing is drawn: the
+// result of quantileLimit on the same values.
+func (q *quantile32) limit() float64 {
+	if q.n == 0 {
+		return 1
+	}
+	slices.Sort(q.top)
+	pos := limitQuantile * float64(q.n-1)
+	vlo := float64(q.top[q.lo-q.skip])
+	vhi := vlo
+	if k := q.lo - q.skip + 1; k < len(q.top) {
+		vhi = float64(q.top[k])
+	}
+	return limitFactor * (vlo + (pos-float64(q.lo))*(vhi-vlo))
 }

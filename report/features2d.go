@@ -1,7 +1,12 @@
 package report
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"strconv"
 )
@@ -191,7 +196,10 @@ func hiddenFigure(m *ToyModel) *figure {
 }
 
 // gramFigure shows WᵀW (F×F) per instance, for d_hidden ≠ 2, with §7.4's
-// colour ramp (coolwarm blue at −1, light grey at 0, red at +1).
+// colour ramp (coolwarm blue at −1, light grey at 0, red at +1), each matrix
+// an image (a PNG the page carries as a data URI; the page's plotly bundle
+// has no heatmap trace) with a colour bar, and, up to gramHoverMax features,
+// invisible markers on the cells for the hover values.
 func gramFigure(m *ToyModel) *figure {
 	I, H, F := m.NInst, m.DHidden, m.NFeatures
 	rows, cols := gridDims(I)
@@ -200,41 +208,91 @@ func gramFigure(m *ToyModel) *figure {
 	layout := obj{
 		"title": obj{"text": fmt.Sprintf("Toy model: WᵀW per instance (d_hidden = %d)", H), "x": 0.02, "xanchor": "left"},
 		"width": g.width, "height": g.height,
-		"margin": obj{"l": g.ml, "r": g.mr, "t": g.mt, "b": g.mb},
+		"margin":    obj{"l": g.ml, "r": g.mr, "t": g.mt, "b": g.mb},
+		"hovermode": "closest", "showlegend": false,
 	}
-	scale := [][2]any{{0, "rgb(59,76,192)"}, {0.5, "rgb(239,239,239)"}, {1, "rgb(180,4,38)"}}
 	var data []obj
-	var notes []obj
+	var notes, images []obj
 	for i := 0; i < I; i++ {
 		r, c := i/cols, i%cols
 		xk, xref := axisName("x", i+1)
 		yk, yref := axisName("y", i+1)
-		layout[xk] = obj{"domain": g.xDomains[c], "anchor": yref, "showticklabels": false, "ticks": ""}
-		layout[yk] = obj{"domain": g.yDomains[r], "anchor": xref, "showticklabels": false, "ticks": "", "autorange": "reversed"}
-		z := make([]nums, F)
+		lim := []float64{-0.5, float64(F) - 0.5}
+		layout[xk] = obj{"domain": g.xDomains[c], "anchor": yref, "showticklabels": false, "ticks": "", "range": lim,
+			"showgrid": false, "zeroline": false, "fixedrange": true}
+		layout[yk] = obj{"domain": g.yDomains[r], "anchor": xref, "showticklabels": false, "ticks": "",
+			"range": []float64{lim[1], lim[0]}, "showgrid": false, "zeroline": false, "fixedrange": true}
+		z := make([]float64, F*F)
 		for a := 0; a < F; a++ {
-			z[a] = make(nums, F)
 			for b := 0; b < F; b++ {
 				s := 0.0
 				for h := 0; h < H; h++ {
 					s += m.W[(i*H+h)*F+a] * m.W[(i*H+h)*F+b]
 				}
-				z[a][b] = roundTo(s, 3)
+				z[a*F+b] = roundTo(s, 3)
 			}
 		}
-		tr := obj{
-			"type": "heatmap", "z": z, "xaxis": xref, "yaxis": yref,
-			"zmin": -1, "zmax": 1, "colorscale": scale, "showscale": i == 0,
-			"hovertemplate": "In %{x}<br>Out %{y}<br>Weight %{z:.2f}<extra>inst " + fmt.Sprint(i) + "</extra>",
+		images = append(images, obj{
+			"source": gramPNG(z, F), "xref": xref, "yref": yref, "x": -0.5, "y": -0.5,
+			"sizex": F, "sizey": F, "sizing": "stretch", "xanchor": "left", "yanchor": "top", "layer": "below",
+		})
+		if F <= gramHoverMax {
+			var x, y, v nums
+			for a := 0; a < F; a++ {
+				for b := 0; b < F; b++ {
+					x, y, v = append(x, float64(b)), append(y, float64(a)), append(v, z[a*F+b])
+				}
+			}
+			data = append(data, obj{
+				"type": "scatter", "mode": "markers", "x": x, "y": y, "customdata": v, "xaxis": xref, "yaxis": yref,
+				"marker":        obj{"opacity": 0, "size": math.Max(4, box/float64(F)), "symbol": "square"},
+				"hovertemplate": "In %{x}<br>Out %{y}<br>Weight %{customdata:.2f}<extra>inst " + fmt.Sprint(i) + "</extra>",
+			})
 		}
-		if i == 0 {
-			tr["colorbar"] = obj{"title": obj{"text": "WᵀW"}, "len": 0.6, "thickness": 14}
-		}
-		data = append(data, tr)
 		notes = append(notes, g.subplotTitle(r, c, m.featProbTitle(i), 12))
 	}
+	// The colour bar: an invisible marker on the first cell carries the scale.
+	data = append(data, obj{
+		"type": "scatter", "mode": "markers", "x": []float64{0}, "y": []float64{0}, "xaxis": "x", "yaxis": "y",
+		"hoverinfo": "skip", "marker": obj{"opacity": 0, "color": []float64{0}, "cmin": -1, "cmax": 1,
+			"colorscale": gramColorscale, "showscale": true, "colorbar": obj{"title": obj{"text": "WᵀW"}, "len": 0.6, "thickness": 14}},
+	})
 	layout["annotations"] = notes
+	layout["images"] = images
 	return &figure{ID: "toy-gram", Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}
+}
+
+// gramHoverMax is the largest n_features whose WᵀW cells get hover markers.
+const gramHoverMax = 30
+
+// gramColorscale is §7.4's ramp; gramColor evaluates it.
+var gramColorscale = [][2]any{{0, "rgb(59,76,192)"}, {0.5, "rgb(239,239,239)"}, {1, "rgb(180,4,38)"}}
+
+func gramColor(v float64) color.RGBA {
+	lo, mid, hi := [3]float64{59, 76, 192}, [3]float64{239, 239, 239}, [3]float64{180, 4, 38}
+	if math.IsNaN(v) {
+		return color.RGBA{0, 0, 0, 0}
+	}
+	t := math.Max(-1, math.Min(1, v))
+	a, b, f := lo, mid, t+1
+	if t > 0 {
+		a, b, f = mid, hi, t
+	}
+	c := func(k int) uint8 { return uint8(math.Round(a[k] + f*(b[k]-a[k]))) }
+	return color.RGBA{c(0), c(1), c(2), 255}
+}
+
+// gramPNG is z [F][F] as an F×F PNG data URI, row a at the top.
+func gramPNG(z []float64, F int) string {
+	img := image.NewRGBA(image.Rect(0, 0, F, F))
+	for a := 0; a < F; a++ {
+		for b := 0; b < F; b++ {
+			img.SetRGBA(b, a, gramColor(z[a*F+b]))
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
 // lossFigure is the toy model's training-loss curve (loss per instance).

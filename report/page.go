@@ -13,8 +13,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"saelab/report/assets"
 	"saelab/store"
@@ -95,6 +100,20 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 // Render returns the full HTML page for in. It returns an error, naming the
 // field and the expected and actual lengths, when a shape is inconsistent.
 func Render(in Input) ([]byte, error) {
+	pd, err := build(in)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(pd.size() + 64<<10)
+	if err := pd.executeTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// build makes the page's data: every section and figure spec.
+func build(in Input) (*pageData, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -113,7 +132,7 @@ func Render(in Input) ([]byte, error) {
 		Generated:  gen.UTC().Format("2006-01-02 15:04:05 UTC"),
 		Plotly:     strings.TrimSpace(assets.PlotlyVersion),
 		CSS:        template.CSS(assets.StyleCSS),
-		PlotlyJS:   template.JS(assets.PlotlyJS),
+		PlotlyJS:   template.JS(plotlyASCII()),
 		AppJS:      template.JS(assets.AppJS),
 		ConfigYAML: in.ConfigYAML,
 	}
@@ -189,24 +208,41 @@ func Render(in Input) ([]byte, error) {
 	}
 	budget := in.AnimationBudget
 	if budget == 0 && nAnim > 0 {
-		rest, err := pd.execute()
-		if err != nil {
+		var rest countingWriter
+		if err := pd.executeTo(&rest); err != nil {
 			return nil, err
 		}
-		budget = max(MinAnimationBudget, DefaultPageBytes-len(rest)-nAnim*animOverhead)
+		budget = max(MinAnimationBudget, DefaultPageBytes-rest.n-nAnim*animOverhead)
 	}
-	for _, p := range anims {
-		r := &in.Runs[p.run]
-		fig, notes, err := animationFigure(r, fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1))
-		if err != nil {
-			return nil, err
+	// The animations are independent: build them concurrently, then add them in order.
+	type built struct {
+		fig   *figure
+		notes []string
+		err   error
+	}
+	res := make([]built, len(anims))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for k, p := range anims {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			b := &res[k]
+			b.fig, b.notes, b.err = animationFigure(&in.Runs[p.run], fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1))
+		}()
+	}
+	wg.Wait()
+	for k, p := range anims {
+		if res[k].err != nil {
+			return nil, res[k].err
 		}
-		p.sec.Items[0] = item{Fig: fig, Notes: notes}
-		if err := pd.addSpec(fig); err != nil {
+		p.sec.Items[0] = item{Fig: res[k].fig, Notes: res[k].notes}
+		if err := pd.addSpec(res[k].fig); err != nil {
 			return nil, err
 		}
 	}
-	return pd.execute()
+	return pd, nil
 }
 
 // DefaultPageBytes is the page size that Render aims to stay within when
@@ -226,18 +262,164 @@ func (pd *pageData) addSpec(f *figure) error {
 	if err != nil {
 		return fmt.Errorf("report: figure %s: %w", f.ID, err)
 	}
-	pd.Specs = append(pd.Specs, specScript{ID: f.ID, JSON: template.JS(b)})
+	pd.Specs = append(pd.Specs, specScript{ID: f.ID, JSON: template.JS(asciiJS(b))})
 	return nil
 }
 
-func (pd *pageData) execute() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(assets.PlotlyJS) + 1<<20)
-	if err := pageTmpl.Execute(&buf, pd); err != nil {
-		return nil, fmt.Errorf("report: template: %w", err)
+// executeTo writes the page to w (through asciiWriter).
+func (pd *pageData) executeTo(w io.Writer) error {
+	aw := &asciiWriter{w: w}
+	if err := pageTmpl.Execute(aw, pd); err != nil {
+		return fmt.Errorf("report: template: %w", err)
 	}
-	return buf.Bytes(), nil
+	return aw.flush()
 }
+
+// size estimates the page's size in bytes (the scripts and specs, which are nearly all of it).
+func (pd *pageData) size() int {
+	n := len(pd.PlotlyJS) + len(pd.AppJS) + len(pd.CSS) + len(pd.ConfigYAML) + 32<<10
+	for _, s := range pd.Specs {
+		n += len(s.JSON) + 64
+	}
+	return n
+}
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	return len(p), nil
+}
+
+// asciiWriter passes ASCII through and writes each non-ASCII character as a character
+// reference (asciiHTMLAppend), a character split across writes included.
+type asciiWriter struct {
+	w       io.Writer
+	pending []byte // the start of a character split across writes
+	buf     []byte
+}
+
+func (a *asciiWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(a.pending) > 0 {
+		k := 0
+		for k < len(p) && !utf8.FullRune(a.pending) && !utf8.RuneStart(p[k]) {
+			a.pending = append(a.pending, p[k])
+			k++
+		}
+		if !utf8.FullRune(a.pending) && k < len(p) { // invalid: let DecodeRune say so
+			a.pending = append(a.pending, p[k])
+			k++
+		}
+		if !utf8.FullRune(a.pending) {
+			return n, nil
+		}
+		a.buf = asciiHTMLAppend(a.buf[:0], a.pending)
+		a.pending = a.pending[:0]
+		if _, err := a.w.Write(a.buf); err != nil {
+			return 0, err
+		}
+		p = p[k:]
+	}
+	// Hold back an incomplete character at the end.
+	end := len(p)
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				end = i
+			}
+			break
+		}
+	}
+	a.pending = append(a.pending, p[end:]...)
+	p = p[:end]
+	ascii := true
+	for _, c := range p {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		_, err := a.w.Write(p)
+		return n, err
+	}
+	a.buf = asciiHTMLAppend(a.buf[:0], p)
+	if _, err := a.w.Write(a.buf); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (a *asciiWriter) flush() error {
+	if len(a.pending) == 0 {
+		return nil
+	}
+	_, err := a.w.Write(asciiHTMLAppend(nil, a.pending))
+	a.pending = nil
+	return err
+}
+
+// The page is pure ASCII: a browser decodes and tokenizes such a document on its fast 8-bit
+// path (for the seed demo's page, about half the time UTF-8 text with a few hundred non-ASCII
+// characters takes). Scripts (plotly.js, the specs, app.js) escape their non-ASCII characters
+// as \uXXXX, which means the same inside string and regular-expression literals, the only
+// places they occur; the remaining HTML (titles, notes, tables, the config) as character
+// references.
+
+// asciiJS replaces every non-ASCII character of JavaScript or JSON source b by its \uXXXX
+// escape (a surrogate pair above U+FFFF). b is returned as is if it is ASCII.
+func asciiJS(b []byte) []byte {
+	return replaceNonASCII(b, func(out []byte, r rune) []byte {
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			return fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		}
+		return fmt.Appendf(out, `\u%04x`, r)
+	})
+}
+
+// asciiHTMLAppend appends b to out with every non-ASCII character of b (an HTML page whose
+// scripts and styles are ASCII) replaced by a character reference.
+func asciiHTMLAppend(out, b []byte) []byte {
+	for len(b) > 0 {
+		if c := b[0]; c < utf8.RuneSelf {
+			out = append(out, c)
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		out = fmt.Appendf(out, "&#x%x;", r)
+		b = b[n:]
+	}
+	return out
+}
+
+func replaceNonASCII(b []byte, esc func(out []byte, r rune) []byte) []byte {
+	k := 0
+	for k < len(b) && b[k] < utf8.RuneSelf {
+		k++
+	}
+	if k == len(b) {
+		return b
+	}
+	out := make([]byte, k, len(b)+len(b)/64)
+	copy(out, b[:k])
+	for k < len(b) {
+		if c := b[k]; c < utf8.RuneSelf {
+			out = append(out, c)
+			k++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[k:])
+		out = esc(out, r)
+		k += n
+	}
+	return out
+}
+
+// plotlyASCII is the inlined plotly.js with its few non-ASCII characters escaped (asciiJS).
+var plotlyASCII = sync.OnceValue(func() []byte { return asciiJS(assets.PlotlyJS) })
 
 func runSub(r *SAERun) string {
 	s := fmt.Sprintf("architecture %s", orDash(r.Arch))
@@ -257,12 +439,12 @@ func orDash(s string) string {
 	return s
 }
 
-// WriteFile renders in and writes it to path atomically (store.WriteFileAtomic), so a
+// WriteFile renders in and writes it to path atomically (store.WriteAtomic), so a
 // failed render or write never leaves a half-written report.
 func WriteFile(path string, in Input) error {
-	page, err := Render(in)
+	pd, err := build(in)
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(path, page, 0o644)
+	return store.WriteAtomic(path, pd.executeTo)
 }

@@ -40,10 +40,10 @@ type gridCell struct {
 
 // figSpec is what the page's script reads for one figure.
 type figSpec struct {
-	Kind   string         `json:"kind"`
-	Data   []obj          `json:"data,omitempty"`
-	Layout obj            `json:"layout"`
-	Config obj            `json:"config"`
+	Kind    string         `json:"kind"`
+	Data    []obj          `json:"data,omitempty"`
+	Layout  obj            `json:"layout"`
+	Config  obj            `json:"config"`
 	Anim    *animSpec      `json:"anim,omitempty"`
 	Grid    *gridHoverSpec `json:"grid,omitempty"`
 	SharedX nums           `json:"sharedX,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -55,6 +56,11 @@ func unpack(t *testing.T, a *animSpec) animData {
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatal(err)
 	}
+	var first animFrame
+	if err := json.Unmarshal(a.First, &first); err != nil {
+		t.Fatal(err)
+	}
+	d.Frames = append([]animFrame{first}, d.Frames...)
 	return d
 }
 
@@ -378,7 +384,7 @@ func TestQuantileLimit(t *testing.T) {
 }
 
 func TestDrawnPoints(t *testing.T) {
-	// Only |x|+|y| > 1e-3 is drawn, rounded to 4 decimals, as (latent, x, y).
+	// Only |x|+|y| > 1e-3 is drawn, rounded to 4 decimals, as the latent gaps, xs, ys.
 	run := SAERun{NInst: 1, DIn: 2, DSAE: 4, Rows: []string{"_W_dec"}}
 	run.Frames = []Frame{{Weights: map[string][]float64{"_W_dec": {0.0004, 0.0005, 0.12344, -0.98766, 0.0006, 0.0005, math.NaN(), 1}}}}
 	fig, _, err := animationFigure(&run, "p", 1<<30)
@@ -386,7 +392,7 @@ func TestDrawnPoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := unpack(t, fig.Anim).Frames[0].P[0]
-	want := []int32{1, 1234, -9877, 2, 6, 5}
+	want := []int32{1, 0, 1234, 6, -9877, 5} // latents 1 and 2
 	if len(got) != len(want) {
 		t.Fatalf("points %v, want %v", got, want)
 	}
@@ -423,7 +429,7 @@ func TestOneRowOneRecordAndSubsets(t *testing.T) {
 }
 
 func TestOtherShapes(t *testing.T) {
-	// d_in = 3: no animation, a note; d_hidden = 3: WᵀW heatmaps.
+	// d_in = 3: no animation, a note; d_hidden = 3: WᵀW as images.
 	in := synthInput(2, 1, 5, 3, 8)
 	r := &in.Runs[0]
 	r.DIn = 3
@@ -440,11 +446,19 @@ func TestOtherShapes(t *testing.T) {
 	if _, ok := s["run-0-anim"]; ok {
 		t.Error("animation drawn for d_in = 3")
 	}
-	if !bytes.Contains(page, []byte("d_in = 3 ≠ 2")) || !bytes.Contains(page, []byte("d_hidden = 3 ≠ 2")) {
+	if text := unref(string(page)); !strings.Contains(text, "d_in = 3 ≠ 2") || !strings.Contains(text, "d_hidden = 3 ≠ 2") {
 		t.Error("missing notes for d_in / d_hidden ≠ 2")
 	}
-	if g, ok := s["toy-gram"]; !ok || g.Data[0]["type"] != "heatmap" {
-		t.Error("no WᵀW heatmap for d_hidden = 3")
+	g, ok := s["toy-gram"]
+	if !ok {
+		t.Fatal("no WᵀW figure for d_hidden = 3")
+	}
+	imgs, _ := g.Layout["images"].([]any)
+	if len(imgs) != 2 || !strings.HasPrefix(imgs[0].(map[string]any)["source"].(string), "data:image/png;base64,") {
+		t.Errorf("WᵀW images: %v", g.Layout["images"])
+	}
+	if len(g.Data) != 3 || g.Data[0]["customdata"] == nil { // hover markers per instance, the colour bar
+		t.Errorf("WᵀW traces: %v", g.Data)
 	}
 	// No model, no shrinkage, no runs: still a page.
 	page = mustRender(t, Input{Title: "empty"})
@@ -676,7 +690,7 @@ func TestComparisonTable(t *testing.T) {
 		t.Fatalf("%d rows, want 2:\n%s", len(rows), sec)
 	}
 	cells := func(r []string) []string {
-		return strings.Split(strings.TrimSuffix(strings.TrimPrefix(r[1], "<td>"), "</td>"), "</td><td>")
+		return strings.Split(unref(strings.TrimSuffix(strings.TrimPrefix(r[1], "<td>"), "</td>")), "</td><td>")
 	}
 	want := [][]string{
 		{"standard", "standard", "λ 0.2 · resample simple", "0.1234", "0.00123", "0.9", "0.975", "12/16", "0.25", "0.71", "0.83", "61.0 s (1m 01s)"},
@@ -700,5 +714,67 @@ func TestComparisonTable(t *testing.T) {
 	in.Comparison[1].Name = ""
 	if _, err := Render(in); err == nil || !strings.Contains(err.Error(), "Comparison[1].Name") {
 		t.Errorf("unnamed row: err = %v", err)
+	}
+}
+
+// TestPageIsASCII checks that the page is pure ASCII (the browser's fast path): plotly.js, the
+// specs and the text escape their non-ASCII characters, which still read back the same.
+func TestPageIsASCII(t *testing.T) {
+	in := synthInput(3, 2, 5, 4, 16)
+	in.Title = "d_hidden ≠ 2 · WᵀW ★ 𝔼"
+	in.ConfigYAML = "note: “quoted” — ü\n"
+	page := mustRender(t, in)
+	for k, c := range page {
+		if c >= 0x80 {
+			t.Fatalf("byte %d is 0x%x: %q", k, c, page[max(0, k-40):min(len(page), k+40)])
+		}
+	}
+	if !bytes.Contains(page, []byte("<title>d_hidden &#x2260; 2 &#xb7; W&#x1d40;W &#x2605; &#x1d53c;</title>")) {
+		t.Error("title not written as character references")
+	}
+	if !bytes.Contains(page, asciiJS(assets.PlotlyJS)) || bytes.Equal(asciiJS(assets.PlotlyJS), assets.PlotlyJS) {
+		t.Error("plotly.js is not inlined with its non-ASCII characters escaped")
+	}
+	// JSON escapes decode to the original text, including a character outside the BMP.
+	var v string
+	if err := json.Unmarshal(asciiJS([]byte(`"a≠b 𝔼"`)), &v); err != nil || v != "a≠b 𝔼" {
+		t.Errorf("asciiJS JSON round trip: %q, %v", v, err)
+	}
+	if len(specs(t, page)) == 0 {
+		t.Error("no specs")
+	}
+}
+
+var charRefRE = regexp.MustCompile(`&#x([0-9a-f]+);`)
+
+// unref decodes the page's hexadecimal character references (its non-ASCII text), leaving the
+// HTML escapes (&lt;, &amp;, ...) alone.
+func unref(s string) string {
+	return charRefRE.ReplaceAllStringFunc(s, func(m string) string {
+		var r rune
+		fmt.Sscanf(m, "&#x%x;", &r)
+		return string(r)
+	})
+}
+
+// TestASCIIWriter checks that the streaming conversion gives the same bytes however the input
+// is split (characters of 1 to 4 bytes cut across writes, invalid bytes).
+func TestASCIIWriter(t *testing.T) {
+	in := []byte("a·b≠c𝔼d\xffe ü" + strings.Repeat("x", 10) + "ᵀ")
+	want := asciiHTMLAppend(nil, in)
+	for step := 1; step <= len(in); step++ {
+		var buf bytes.Buffer
+		w := &asciiWriter{w: &buf}
+		for k := 0; k < len(in); k += step {
+			if _, err := w.Write(in[k:min(len(in), k+step)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Fatalf("step %d: %q, want %q", step, buf.Bytes(), want)
+		}
 	}
 }

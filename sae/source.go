@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"saelab/internal/par"
 	"saelab/internal/vec"
 	"saelab/rng"
 	"saelab/toymodel"
@@ -117,15 +118,19 @@ func (hb *hiddenBatch) denseInto(h []float64, i, I, D int) {
 }
 
 // GenerateHidden returns a dense batch h [B][I][D] drawn from the SAE's frozen toy model,
-// instance i from streams[i] (e.g. for evaluation).
+// instance i from streams[i] (e.g. for evaluation). The instances are drawn on GOMAXPROCS
+// workers, each from its own stream, so the batch does not depend on the schedule. h equals
+// GenerateWithFeatures's h bit for bit (a projection's zero terms never change its sum).
 func (s *SAE) GenerateHidden(B int, streams []*rng.Stream) []float64 {
 	I, D := s.Cfg.NInst, s.Cfg.DIn
 	h := make([]float64, B*I*D)
-	var hb hiddenBatch
-	for i := 0; i < I; i++ {
-		s.drawHidden(i, B, streams[i], &hb)
-		hb.denseInto(h, i, I, D)
-	}
+	par.ForEachRange(I, func(lo, hi int) {
+		var hb hiddenBatch
+		for i := lo; i < hi; i++ {
+			s.drawHidden(i, B, streams[i], &hb)
+			hb.denseInto(h, i, I, D)
+		}
+	})
 	return h
 }
 

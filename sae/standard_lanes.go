@@ -1,5 +1,7 @@
 package sae
 
+import "saelab/internal/vec"
+
 // The standard SAE's training batch runs eight samples at a time, as the toy model's does
 // (toymodel/lanes.go): nonzero sample k sits in lane k mod 8, every per-sample quantity is an
 // 8-lane vector, each gradient element (and loss sum and activity count) is accumulated per
@@ -22,19 +24,20 @@ type saeLanes struct {
 	acc                         []float64
 	aWn, aBEnc, aBDec, aSum, aN int       // offsets (in vectors)
 	v                           []float64 // SIMD: per-block vectors hc, dh, dhc [D], pre, acts [S]
+	blk                         []float64 // SIMD, d_in 2: per-block vectors of a chunk of laneChunk blocks
+	red                         []float64 // the accumulators' lane sums
 }
+
+// laneChunk is the number of 8-sample blocks the d_in = 2 SIMD kernel keeps in ln.blk at once.
+const laneChunk = 32
 
 func newSAELanes(D, S int) *saeLanes {
 	l := &saeLanes{aWn: D * S, aBEnc: 2 * D * S, aBDec: 2*D*S + S, aSum: 2*D*S + S + D}
 	l.aN = l.aSum + 3
 	l.acc = make([]float64, (l.aN+S)*lanes)
+	l.red = make([]float64, l.aN+S)
 	l.v = make([]float64, (3*D+2*S)*lanes)
 	return l
-}
-
-func laneSum(v []float64) float64 {
-	v = v[:lanes]
-	return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
 }
 
 // standardBatch is batchLoss for the standard SAE: the all-zero group through standardSample,
@@ -76,24 +79,25 @@ func (s *SAE) standardBatch(i int, hb *hiddenBatch, B int, w *work, counts []int
 		s.lanesKernel(i, hb, w, invB)
 	}
 	gWEnc, gBEnc, gBDec := w.g[0], w.g[len(w.g)-2], w.g[len(w.g)-1]
-	acc := ln.acc
+	red := ln.red // every accumulator's sum of lanes (the lane tree), in acc's order
+	vec.LaneSums(red, ln.acc)
 	for k := range gWEnc[:D*S] {
-		gWEnc[k] += laneSum(acc[k*lanes:])
+		gWEnc[k] += red[k]
 	}
 	for k := range w.gWn[:S*D] {
-		w.gWn[k] += laneSum(acc[(ln.aWn+k)*lanes:])
+		w.gWn[k] += red[ln.aWn+k]
 	}
 	for j := range gBEnc[:S] {
-		gBEnc[j] += laneSum(acc[(ln.aBEnc+j)*lanes:])
+		gBEnc[j] += red[ln.aBEnc+j]
 	}
 	for d := range gBDec[:D] {
-		gBDec[d] += laneSum(acc[(ln.aBDec+d)*lanes:])
+		gBDec[d] += red[ln.aBDec+d]
 	}
 	for k := 0; k < 3; k++ {
-		sums[k] += laneSum(acc[(ln.aSum+k)*lanes:])
+		sums[k] += red[ln.aSum+k]
 	}
 	for j := range counts[:S] {
-		counts[j] += int(laneSum(acc[(ln.aN+j)*lanes:]))
+		counts[j] += int(red[ln.aN+j])
 	}
 	return sums
 }

@@ -38,59 +38,110 @@ func WriteAtomic(path string, write func(io.Writer) error) error {
 const atomicBufSize = 256 << 10
 
 // writeAtomic writes through a buffer of bufSize bytes, or straight to the file if 0.
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) (err error) {
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) error {
+	st, err := stageAtomic(path, perm, write, bufSize)
+	if err != nil {
+		return err
+	}
+	return st.Commit()
+}
+
+// Staged is a file written by StageAtomic but not yet in place: Commit makes it durable and
+// renames it over its path; Abort removes it. Exactly one of them must be called.
+type Staged struct {
+	path, dir string
+	perm      os.FileMode
+	f         *os.File
+	done      bool
+}
+
+// StageAtomic is WriteAtomic in two steps: it writes the content to the temporary file and
+// returns; Staged.Commit then does the rest (mode, fsync, rename, fsync of the directory), e.g.
+// in another goroutine, so the caller can go on while the disk catches up. Until then the
+// file is not there under path.
+func StageAtomic(path string, write func(io.Writer) error) (*Staged, error) {
+	return stageAtomic(path, 0o644, write, atomicBufSize)
+}
+
+func stageAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) (_ *Staged, err error) {
 	if write == nil {
-		return fmt.Errorf("store: write %s: nil write function", path)
+		return nil, fmt.Errorf("store: write %s: nil write function", path)
 	}
 	dir, base := filepath.Split(path)
 	if base == "" {
-		return fmt.Errorf("store: write %s: path names a directory", path)
+		return nil, fmt.Errorf("store: write %s: path names a directory", path)
 	}
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("store: write %s: create temporary file: %w", path, err)
+		return nil, fmt.Errorf("store: write %s: create temporary file: %w", path, err)
 	}
-	tmp := f.Name()
-	committed := false
+	st := &Staged{path: path, dir: dir, perm: perm, f: f}
+	written := false
 	defer func() {
 		// Also runs if write panics: never leave a temporary file behind.
-		if !committed {
-			f.Close()
-			os.Remove(tmp)
+		if !written {
+			st.Abort()
 		}
 	}()
-
 	if bufSize > 0 {
 		bw := bufio.NewWriterSize(f, bufSize)
 		if err := write(bw); err != nil {
-			return fmt.Errorf("store: write %s: %w", path, err)
+			return nil, fmt.Errorf("store: write %s: %w", path, err)
 		}
 		if err := bw.Flush(); err != nil {
-			return fmt.Errorf("store: write %s: %w", path, err)
+			return nil, fmt.Errorf("store: write %s: %w", path, err)
 		}
 	} else if err := write(f); err != nil {
-		return fmt.Errorf("store: write %s: %w", path, err)
+		return nil, fmt.Errorf("store: write %s: %w", path, err)
 	}
-	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("store: write %s: set mode %v: %w", path, perm, err)
+	written = true
+	return st, nil
+}
+
+// Commit sets the file's mode, fsyncs and closes it, renames it over its path and fsyncs the
+// directory. On an error before the rename the temporary file is removed.
+func (st *Staged) Commit() error {
+	if st.done {
+		return fmt.Errorf("store: write %s: already committed or aborted", st.path)
+	}
+	st.done = true
+	f, path := st.f, st.path
+	fail := func(format string, args ...any) error {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("store: write %s: "+format, append([]any{path}, args...)...)
+	}
+	if err := f.Chmod(st.perm); err != nil {
+		return fail("set mode %v: %w", st.perm, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("store: write %s: fsync: %w", path, err)
+		return fail("fsync: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("store: write %s: close: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("store: write %s: rename temporary file: %w", path, err)
 	}
-	committed = true
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("store: write %s: fsync directory %s: %w", path, dir, err)
+	if err := syncDir(st.dir); err != nil {
+		return fmt.Errorf("store: write %s: fsync directory %s: %w", path, st.dir, err)
 	}
 	return nil
+}
+
+// Abort removes the temporary file (a no-op after Commit).
+func (st *Staged) Abort() {
+	if st.done {
+		return
+	}
+	st.done = true
+	st.f.Close()
+	os.Remove(st.f.Name())
 }
 
 // syncDir fsyncs a directory so that a rename in it is durable. Filesystems that cannot fsync a

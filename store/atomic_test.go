@@ -96,3 +96,44 @@ func TestWriteAtomicErrors(t *testing.T) {
 	}
 	noTempFiles(t, dir, "sub")
 }
+
+// TestStageAtomic checks the two-step write: nothing under the path until Commit; Abort
+// leaves nothing behind; a second Commit is an error.
+func TestStageAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.bin")
+	st, err := StageAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("new")); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Error("the file is in place before Commit")
+	}
+	if err := st.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(p); err != nil || string(b) != "new" {
+		t.Errorf("after Commit: %q, %v", b, err)
+	}
+	if err := st.Commit(); err == nil {
+		t.Error("a second Commit succeeded")
+	}
+	st, err = StageAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("other")); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Abort()
+	st.Abort()
+	if b, _ := os.ReadFile(p); string(b) != "new" {
+		t.Errorf("Abort changed the file: %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("files left: %v", ents)
+	}
+	if _, err := StageAtomic(p, func(io.Writer) error { return errors.New("boom") }); err == nil {
+		t.Error("a failing write staged a file")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("files left after a failed write: %v", ents)
+	}
+}

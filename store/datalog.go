@@ -68,6 +68,62 @@ func WriteDataLogWith(path string, log sae.DataLog, opts DataLogOptions) error {
 	return WriteSafetensors(path, ts, md)
 }
 
+// StageDataLogWith is WriteDataLogWith in two steps (see StageAtomic): the file is written,
+// and is in place once the returned Staged is committed.
+func StageDataLogWith(path string, log sae.DataLog, opts DataLogOptions) (*Staged, error) {
+	ts, md, err := dataLogTensors(log, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: write %s: %w", path, err)
+	}
+	return StageSafetensors(path, ts, md)
+}
+
+// f16OverflowBits is the float32 bit pattern of 65520, the smallest value F16 rounds to
+// infinity.
+const f16OverflowBits = 0x477ff000
+
+// DataLogFits reports the first value of log that a file written with opts cannot hold (nil
+// if there is none): a parameter beyond F32, or a per-sample value beyond the sample dtype's
+// range (F16: |v| ≥ 65520 rounds to infinity; BF16 and F32 hold every finite float32).
+func DataLogFits(log *sae.DataLog, opts DataLogOptions) error {
+	for t := range log.Records {
+		r := &log.Records[t]
+		for name, p := range r.Params {
+			for k, x := range p {
+				if f := float32(x); math.IsInf(float64(f), 0) && !math.IsInf(x, 0) {
+					return fmt.Errorf("datalog: record %d (step %d): Params[%q][%d] = %g overflows F32", t, r.Step, name, k, x)
+				}
+			}
+		}
+		if opts.SampleDtype != DtypeF16 {
+			continue
+		}
+		check := func(field string, v []float32) error {
+			// |x| ≥ 65520 and finite, on the bits: [bits(65520), bits(+Inf)).
+			for k, x := range v {
+				if a := math.Float32bits(x) &^ (1 << 31); a-f16OverflowBits < 0x7f800000-f16OverflowBits {
+					return fmt.Errorf("datalog: record %d (step %d): %s[%d] = %g overflows F16", t, r.Step, field, k, x)
+				}
+			}
+			return nil
+		}
+		for _, f := range []struct {
+			name string
+			v    []float32
+		}{{"Loss", r.Loss}, {"H", r.H}, {"HR", r.HR}} {
+			if err := check(f.name, f.v); err != nil {
+				return err
+			}
+		}
+		for _, name := range sortedKeys(r.Terms) {
+			if err := check(fmt.Sprintf("Terms[%q]", name), r.Terms[name]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // ReadDataLog reads a file written by WriteDataLog and checks every shape against the metadata.
 func ReadDataLog(path string) (sae.DataLog, error) {
 	data, err := os.ReadFile(path)
@@ -547,9 +603,12 @@ func f32Data(t Tensor) []float32 {
 // RoundDataLog rounds log in place to what a data-log file written with opts holds, so that
 // the log equals what ReadDataLog returns for that file: the per-sample tensors (loss, h, h_r,
 // terms) to opts.SampleDtype and the parameters to float32 (frac_active is float32 already,
-// steps, resample events and scalars are exact). It returns an error, leaving log partly
-// rounded, if a value does not fit the dtype (the write fails for the same value).
+// steps, resample events and scalars are exact). Writing the rounded log gives the same file.
+// A value that does not fit the dtype (DataLogFits) is an error, and nothing is rounded.
 func RoundDataLog(log *sae.DataLog, opts DataLogOptions) error {
+	if err := DataLogFits(log, opts); err != nil {
+		return err
+	}
 	sdt := opts.SampleDtype
 	for t := range log.Records {
 		r := &log.Records[t]

@@ -303,12 +303,44 @@ func TestDataLogF16Option(t *testing.T) {
 			t.Errorf("%s: RoundDataLog differs from the file's values", dt)
 		}
 	}
+	// A rounded log writes the same file (StageDataLogWith: the same bytes once committed).
+	for _, dt := range []string{DtypeF16, DtypeBF16, DtypeF32} {
+		opts := DataLogOptions{SampleDtype: dt}
+		rounded := roundLog(log, func(x float64) float64 { return x })
+		if err := RoundDataLog(&rounded, opts); err != nil {
+			t.Fatal(err)
+		}
+		p1, p2 := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+		if err := WriteDataLogWith(p1, log, opts); err != nil {
+			t.Fatal(err)
+		}
+		st, err := StageDataLogWith(p2, rounded, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		b1, _ := os.ReadFile(p1)
+		b2, _ := os.ReadFile(p2)
+		if string(b1) != string(b2) {
+			t.Errorf("%s: the rounded log writes a different file", dt)
+		}
+	}
 	// A per-sample value beyond F16's range is an error naming the element; so is rounding it.
 	big := roundLog(log, func(x float64) float64 { return x })
 	big.Records[1].HR[5] = 7e4
 	err = WriteDataLogWith(p, big, DataLogOptions{SampleDtype: DtypeF16})
 	if err == nil || !strings.Contains(err.Error(), `tensor "h_r": element 25: value 70000 overflows F16`) {
 		t.Errorf("F16 overflow: err = %v", err)
+	}
+	before := roundLog(big, func(x float64) float64 { return x })
+	err = RoundDataLog(&big, DataLogOptions{SampleDtype: DtypeF16})
+	if err == nil || !strings.Contains(err.Error(), `record 1 (step 100): HR[5] = 70000 overflows F16`) {
+		t.Errorf("RoundDataLog beyond F16: err = %v", err)
+	}
+	if !reflect.DeepEqual(big, before) {
+		t.Error("RoundDataLog rounded something before failing")
 	}
 	if err := RoundDataLog(&big, DataLogOptions{SampleDtype: DtypeF16}); err == nil {
 		t.Error("RoundDataLog: no error for a value beyond F16")

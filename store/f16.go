@@ -10,56 +10,27 @@ import (
 // float32 value, which float64 holds exactly; overflow reported), bit for bit.
 
 // f16FromF32 rounds x to the nearest F16 (ties to even). ok is false when a finite x
-// overflows to infinity.
+// overflows to infinity. It is F. Giesen's float_to_half_fast3_rtne: the subnormal range is
+// rounded by the FPU (adding 0.5 aligns the result's units with float32's last place), the
+// normal range by integer arithmetic on the bits.
 func f16FromF32(x float32) (bits uint16, ok bool) {
 	u := math.Float32bits(x)
 	sign := uint16(u>>16) & 0x8000
-	exp := int(u>>23) & 0xff
-	mant := u & 0x7fffff
+	u &^= 0x80000000
 	switch {
-	case exp == 0xff: // Inf or NaN
-		if mant == 0 {
-			return sign | 0x7c00, true
+	case u >= 0x47800000: // ≥ 65536, Inf or NaN
+		if u > 0x7f800000 {
+			return sign | 0x7e00, true // NaN: the quiet NaN encode writes
 		}
-		return sign | 0x7e00, true // the quiet NaN encode writes
-	case exp == 0 && mant == 0:
-		return sign, true
+		return sign | 0x7c00, u == 0x7f800000
+	case u < 0x38800000: // < 2^-14: an F16 subnormal or zero
+		v := math.Float32frombits(u) + 0.5 // 0.5 = 2^-1: its ulp is 2^-24, F16's subnormal unit
+		return sign | uint16(math.Float32bits(v)-0x3f000000), true
 	}
-	e := exp - 127 // unbiased; float32 subnormals (exp 0) are far below F16's range
-	if e < -25 {   // < 2^-25: rounds to 0 (2^-25 itself is a tie with 0, handled below)
-		return sign, true
-	}
-	if e > 15 {
-		return sign | 0x7c00, false
-	}
-	m := mant | 0x800000 // 24-bit significand, value m·2^(e-23)
-	if e < -14 {
-		// F16 subnormal: units of 2^-24, so value/2^-24 = m·2^(e-23+24) = m >> (-e-1).
-		shift := uint(-e - 1) // 14..24
-		r := roundShift(m, shift)
-		return sign | uint16(r), true // r = 1024 is the smallest normal's bit pattern
-	}
-	// Normal: keep 11 significant bits.
-	r := roundShift(m, 13) // in [1024, 2048]
-	if r == 2048 {
-		r = 1024
-		e++
-		if e > 15 {
-			return sign | 0x7c00, false
-		}
-	}
-	return sign | uint16(e+15)<<10 | uint16(r-1024), true
-}
-
-// roundShift returns m / 2^shift rounded to nearest, ties to even.
-func roundShift(m uint32, shift uint) uint32 {
-	q := m >> shift
-	rem := m & (1<<shift - 1)
-	half := uint32(1) << (shift - 1)
-	if rem > half || rem == half && q&1 == 1 {
-		q++
-	}
-	return q
+	odd := (u >> 13) & 1
+	u += 0xc8000fff + odd // rebias the exponent by 15−127 (mod 2^32) and round to nearest even
+	h := uint16(u >> 13)
+	return sign | h, h < 0x7c00
 }
 
 var f16Table = sync.OnceValue(func() *[1 << 16]float32 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -85,6 +86,16 @@ func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string)
 		return fmt.Errorf("store: write %s: %w", path, err)
 	}
 	return WriteAtomic(path, p.write)
+}
+
+// StageSafetensors is WriteSafetensors in two steps (see StageAtomic): the file is written,
+// and is in place once the returned Staged is committed.
+func StageSafetensors(path string, tensors []Tensor, metadata map[string]string) (*Staged, error) {
+	p, err := planSafetensors(tensors, metadata)
+	if err != nil {
+		return nil, fmt.Errorf("store: write %s: %w", path, err)
+	}
+	return StageAtomic(path, p.write)
 }
 
 // ReadSafetensors reads and strictly validates a safetensors file (see DecodeSafetensors).
@@ -317,12 +328,15 @@ func appendElems32(b []byte, dt string, v []float32) ([]byte, int, error) {
 		}
 		return b, 0, nil
 	case DtypeF16:
+		n := len(b)
+		b = slices.Grow(b, 2*len(v))[:n+2*len(v)]
+		out := b[n:]
 		for k, x := range v {
 			u, ok := f16FromF32(x)
 			if !ok {
-				return b, k, fmt.Errorf("value %g overflows %s", x, dt)
+				return b[:n+2*k], k, fmt.Errorf("value %g overflows %s", x, dt)
 			}
-			b = binary.LittleEndian.AppendUint16(b, u)
+			binary.LittleEndian.PutUint16(out[2*k:], u)
 		}
 		return b, 0, nil
 	}

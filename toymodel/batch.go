@@ -7,6 +7,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"saelab/internal/par"
 	"saelab/internal/vec"
 	"saelab/rng"
 )
@@ -28,6 +29,16 @@ type InstBatch struct {
 	Val    []float64
 	pos    []int     // scratch: candidate positions of the gap sampler
 	p      []float64 // scratch: the units' probabilities
+	gaps   rng.Gaps  // the gap sampler of gapsQ (NewGaps takes a logarithm)
+	gapsQ  float64
+}
+
+// gapsFor returns rng.NewGaps(q), made once per probability.
+func (ib *InstBatch) gapsFor(q float64) rng.Gaps {
+	if ib.gapsQ != q || ib.gaps == (rng.Gaps{}) {
+		ib.gaps, ib.gapsQ = rng.NewGaps(q), q
+	}
+	return ib.gaps
 }
 
 // Zeros is the number of all-zero samples.
@@ -126,9 +137,9 @@ func (m *Model) GenerateInstance(i, B int, s *rng.Stream, ib *InstBatch) {
 	case qmax > denseThreshold:
 		g.dense(us, B, s)
 	case uniform && !g.normal && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0:
-		g.sparseSingles(len(us), B, s, qmax)
+		g.sparseSingles(len(us), B, s, ib.gapsFor(qmax))
 	default:
-		g.sparse(us, B, s, qmax, uniform)
+		g.sparse(us, B, s, qmax, uniform, ib.gapsFor(qmax))
 	}
 	ib.Sample, ib.Start, ib.Feat, ib.Val, ib.pos, ib.p = g.sample, append(g.start, int32(len(g.feat))), g.feat, g.val, g.pos, g.p
 }
@@ -164,14 +175,23 @@ func (m *Model) GenerateProjected(i, B int, s *rng.Stream, P []float64, D, pad i
 	// sparseSingles, projecting as it goes.
 	total := B * F
 	div := newDivider(F, total)
-	ib.pos = rng.NewGaps(qmax).AppendPositions(ib.pos[:0], s, total)
+	ib.pos = ib.gapsFor(qmax).AppendPositions(ib.pos[:0], s, total)
 	stride := (len(ib.pos) + pad - 1) / pad * pad // ≥ the number of nonzero samples
-	h = sized(h, D*stride)
+	simd := D == 2 && projectSIMD(F, total)
+	if simd {
+		h = grown(h, D*stride) // projectD2SIMD writes every element
+	} else {
+		h = sized(h, D*stride)
+	}
 	// The magnitudes, in entry order (a separate pass keeps each loop's registers free).
 	pos := ib.pos
-	ib.Val = slices.Grow(ib.Val[:0], len(pos))[:len(pos)]
+	ib.Val = slices.Grow(ib.Val[:0], len(pos)+8)[:len(pos)] // +8: see projectD2SIMD
 	vals := ib.Val[:len(pos)]
 	s.FillFloat64(vals)
+	if simd {
+		ib.pos = slices.Grow(ib.pos, 8)
+		return projectD2SIMD(ib.pos, vals, F, P, h, stride, sample), h, stride
+	}
 	if D == 2 {
 		return projectD2(pos, vals, div, F, P, h, stride, sample[:0]), h, stride
 	}
@@ -244,6 +264,15 @@ func projectD2Slow(pos []int, vals []float64, div divider, F int, P, h []float64
 		h1[k] += p1[f] * v
 	}
 	return sample[:k+1]
+}
+
+// grown returns h with length n and room for 8 more (see projectD2SIMD), reusing its storage
+// (the contents are stale).
+func grown(h []float64, n int) []float64 {
+	if cap(h) < n+8 {
+		h = make([]float64, n, 2*n+8)
+	}
+	return h[:n]
 }
 
 // sized returns h with length n, zeroed, reusing its storage.
@@ -394,11 +423,11 @@ func (g *gen) probs(us []unit) []float64 {
 
 // sparse walks the Bernoulli(qmax) candidates of the flattened (sample, unit) axis; with
 // unequal event probabilities each candidate is thinned to its unit's own probability.
-func (g *gen) sparse(us []unit, B int, s *rng.Stream, qmax float64, uniform bool) {
+func (g *gen) sparse(us []unit, B int, s *rng.Stream, qmax float64, uniform bool, gaps rng.Gaps) {
 	U := len(us)
 	total := B * U
 	div := newDivider(U, total)
-	g.pos = rng.NewGaps(qmax).AppendPositions(g.pos, s, total)
+	g.pos = gaps.AppendPositions(g.pos, s, total)
 	for _, pos := range g.pos {
 		b := div.div(pos)
 		u := &us[pos-b*U]
@@ -411,10 +440,10 @@ func (g *gen) sparse(us []unit, B int, s *rng.Stream, qmax float64, uniform bool
 
 // sparseSingles is sparse for the common case of uncorrelated features sharing one
 // probability with uniform magnitudes (unit k is feature k, no thinning), kept inline.
-func (g *gen) sparseSingles(F, B int, s *rng.Stream, q float64) {
+func (g *gen) sparseSingles(F, B int, s *rng.Stream, gaps rng.Gaps) {
 	total := B * F
 	div := newDivider(F, total)
-	g.pos = rng.NewGaps(q).AppendPositions(g.pos, s, total)
+	g.pos = gaps.AppendPositions(g.pos, s, total)
 	pos := g.pos
 	n0 := len(g.feat)
 	g.feat = slices.Grow(g.feat, len(pos))[:n0+len(pos)]
@@ -469,10 +498,12 @@ func Streams(seed uint64, purpose uint64, I int) []*rng.Stream {
 	return ss
 }
 
-// Generate draws a whole batch, instance i from streams[i].
+// Generate draws a whole batch, instance i from streams[i], the instances on GOMAXPROCS
+// workers (each from its own stream into its own part: the batch does not depend on the
+// schedule).
 func (m *Model) Generate(B int, streams []*rng.Stream, bt *Batch) {
-	for i := range bt.Inst {
+	par.ForEach(len(bt.Inst), func(i int) {
 		m.GenerateInstance(i, B, streams[i], &bt.Inst[i])
-	}
+	})
 	bt.B = B
 }

@@ -3,6 +3,7 @@ package toymodel
 import (
 	"slices"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 )
 
@@ -55,7 +56,7 @@ func (m *Model) generateLanes(i, B int, s *rng.Stream, ls *laneScratch, ib *Inst
 	}
 	total := B * F
 	div := newDivider(F, total)
-	ib.pos = rng.NewGaps(qmax).AppendPositions(ib.pos[:0], s, total)
+	ib.pos = ib.gapsFor(qmax).AppendPositions(ib.pos[:0], s, total)
 	pos := ib.pos
 	ib.Val = slices.Grow(ib.Val[:0], len(pos))[:len(pos)]
 	vals := ib.Val[:len(pos)]
@@ -87,6 +88,7 @@ func (m *Model) generateLanes(i, B int, s *rng.Stream, ls *laneScratch, ib *Inst
 // the per-block h and W·δ [H] lanes.
 type laneScratch struct {
 	acc    []float64 // [(H·F + F + 1)][8]
+	red    []float64 // [H·F + F + 1] acc's lane sums
 	h, dh  []float64 // [H][8] (the plain kernel uses [H])
 	xd     []float64 // [F] zeros between samples (plain kernel)
 	lb     laneBatch
@@ -95,13 +97,7 @@ type laneScratch struct {
 }
 
 func newLaneScratch(H, F int) *laneScratch {
-	return &laneScratch{acc: make([]float64, (H*F+F+1)*lanes), h: make([]float64, H*lanes), dh: make([]float64, H*lanes), xd: make([]float64, F), lossAt: H*F + F}
-}
-
-// laneSum adds 8 lanes in the fixed tree order.
-func laneSum(v []float64) float64 {
-	v = v[:lanes]
-	return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+	return &laneScratch{acc: make([]float64, (H*F+F+1)*lanes), red: make([]float64, H*F+F+1), h: make([]float64, H*lanes), dh: make([]float64, H*lanes), xd: make([]float64, F), lossAt: H*F + F}
 }
 
 // lossGradLanes runs the nonzero samples of ib through the lane kernel and adds their
@@ -124,14 +120,16 @@ func lossGradLanes(L float64, W, bias, imp []float64, norm float64, ib *InstBatc
 }
 
 func lanesReduce(L float64, gW, gB []float64, ls *laneScratch, H, F int, wantLoss bool) float64 {
+	red := ls.red[:H*F+F+1] // every accumulator's sum of lanes (laneSum's tree), in acc's order
+	vec.LaneSums(red, ls.acc)
 	for k := range gW[:H*F] {
-		gW[k] += laneSum(ls.acc[k*lanes:])
+		gW[k] += red[k]
 	}
 	for f := range gB[:F] {
-		gB[f] += laneSum(ls.acc[(H*F+f)*lanes:])
+		gB[f] += red[H*F+f]
 	}
 	if wantLoss {
-		L += laneSum(ls.acc[ls.lossAt*lanes:])
+		L += red[ls.lossAt]
 	}
 	return L
 }

@@ -106,13 +106,14 @@ func TestCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	text := unref(page)
 	want := []string{`<section id="comparison">`, "Act vs Reconstructed Act for " + strings.Join(names, ` \u0026 `), "λ 0.1 · tied · resample advanced",
 		"k 0.125 · widths 1,2,5 · aux-k 1"}
 	for _, name := range names {
 		want = append(want, "SAE: "+name)
 	}
 	for _, w := range want {
-		if !bytes.Contains(page, []byte(w)) {
+		if !bytes.Contains(text, []byte(w)) {
 			t.Errorf("report lacks %q", w)
 		}
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -72,4 +74,16 @@ func writeTempFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+var charRefRE = regexp.MustCompile(`&#x([0-9a-f]+);`)
+
+// unref decodes a report's hexadecimal character references (its non-ASCII text, the page
+// being ASCII), leaving the HTML escapes (&lt;, &amp;, ...) alone.
+func unref(b []byte) []byte {
+	return charRefRE.ReplaceAllFunc(b, func(m []byte) []byte {
+		var r rune
+		fmt.Sscanf(string(m), "&#x%x;", &r)
+		return []byte(string(r))
+	})
 }

@@ -48,3 +48,26 @@ func ForEachBlock(n int, run func(i int)) {
 	}
 	wg.Wait()
 }
+
+// ForEachRange splits [0, n) into the contiguous blocks of ForEachBlock and calls run(lo, hi)
+// once per block, each on its own worker (inline when there is one), so that a worker can keep
+// scratch across its block.
+func ForEachRange(n int, run func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		if n > 0 {
+			run(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

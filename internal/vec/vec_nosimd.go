@@ -19,3 +19,5 @@ func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, s
 
 // ClearUpper is a no-op without the archsimd kernels.
 func ClearUpper() {}
+
+func laneSums(dst, acc []float64) { laneSumsGeneric(dst, acc) }

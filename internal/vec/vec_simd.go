@@ -80,8 +80,10 @@ func addRows(dst, c, m []float64, off []int32) {
 		st(a, pd, k)
 		k += 8
 	}
-	archsimd.ClearAVXUpperBits() // see ClearUpper
-	if k < n { // the last n mod 8 elements: the plain loop (a partial vector would straddle allocations)
+	// The last n mod 8 elements: the plain loop (a partial vector would straddle allocations),
+	// after clearing the vector registers' upper halves (see ClearUpper).
+	archsimd.ClearAVXUpperBits()
+	if k < n {
 		addRowsGeneric(dst[k:], c, m[k:], off)
 	}
 }
@@ -142,7 +144,7 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 		st(a, pd, k)
 		k += 8
 	}
-	archsimd.ClearAVXUpperBits() // see ClearUpper
+	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
 		addRowsStridedGeneric(dst[k:], c, m[k:], stride)
 	}
@@ -164,7 +166,7 @@ func axpy(dst []float64, a float64, x []float64) {
 	for ; k+8 <= n; k += 8 {
 		st(ld(pd, k).Add(b.Mul(ld(px, k))), pd, k)
 	}
-	archsimd.ClearAVXUpperBits() // see ClearUpper
+	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
 		axpyGeneric(dst[k:], a, x[k:])
 	}
@@ -218,7 +220,7 @@ func addOuter(m, c []float64, off []int32, x []float64) {
 		}
 		k += 8
 	}
-	archsimd.ClearAVXUpperBits() // see ClearUpper
+	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
 		addOuterGeneric(m[k:], c, off, x[k:])
 	}
@@ -270,7 +272,7 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 
 func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
 	n := len(theta)
-	if !SIMD || n == 0 {
+	if !SIMD || n < 8 {
 		adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps, stuck)
 		return
 	}
@@ -279,15 +281,9 @@ func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, s
 	vb1, vb2, c1, c2 := bc(b1), bc(b2), bc(1-b1), bc(1-b2)
 	vs, vq, ve, zero := bc(stepSize), bc(sqrtBC2), bc(eps), bc(0)
 	sign, one, vstuck := archsimd.BroadcastUint64x8(1<<63), archsimd.BroadcastUint64x8(1), archsimd.BroadcastUint64x8(stuck)
-	mask := archsimd.Mask64x8FromBits(0xff)
-	for k := 0; k < n; k += 8 {
-		var t, g, mk, vk archsimd.Float64x8
-		if k+8 <= n {
-			t, g, mk, vk = ld(pt, k), ld(pg, k), ld(pm, k), ld(pv, k)
-		} else { // the last n mod 8 elements: masked loads and stores touch only the slice's own
-			mask = archsimd.Mask64x8FromBits(uint8(1)<<(n-k) - 1)
-			t, g, mk, vk = ldm(pt, k, mask), ldm(pg, k, mask), ldm(pm, k, mask), ldm(pv, k, mask)
-		}
+	k := 0
+	for ; k+8 <= n; k += 8 {
+		t, g, mk, vk := ld(pt, k), ld(pg, k), ld(pm, k), ld(pv, k)
 		vk = vb2.Mul(vk).Add(c2.Mul(g).Mul(g))
 		den := vk.Sqrt().Div(vq).Add(ve)
 		var num archsimd.Float64x8
@@ -301,26 +297,16 @@ func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, s
 			mk = vb1.Mul(mk).Add(c1.Mul(g))
 			num = vs.Mul(mk)
 		}
-		t = t.Sub(num.Div(den))
-		if k+8 <= n {
-			st(mk, pm, k)
-			st(vk, pv, k)
-			st(t, pt, k)
-		} else {
-			stm(mk, pm, k, mask)
-			stm(vk, pv, k, mask)
-			stm(t, pt, k, mask)
-		}
+		st(mk, pm, k)
+		st(vk, pv, k)
+		st(t.Sub(num.Div(den)), pt, k)
 	}
-	archsimd.ClearAVXUpperBits() // back to scalar code: without it every SSE instruction after this pays for the dirty upper halves
-}
-
-func ldm(p unsafe.Pointer, k int, mask archsimd.Mask64x8) archsimd.Float64x8 {
-	return archsimd.LoadMaskedFloat64x8((*[8]float64)(unsafe.Add(p, k*8)), mask)
-}
-
-func stm(v archsimd.Float64x8, p unsafe.Pointer, k int, mask archsimd.Mask64x8) {
-	v.StoreMasked((*[8]float64)(unsafe.Add(p, k*8)), mask)
+	// The last n mod 8 elements: plain Go (a partial vector would straddle allocations), after
+	// clearing the vector registers' upper halves (see ClearUpper).
+	archsimd.ClearAVXUpperBits()
+	if k < n {
+		adamGeneric(theta[k:], grad[k:], m[k:], v[k:], b1, b2, stepSize, sqrtBC2, eps, stuck)
+	}
 }
 
 // ClearUpper clears the upper halves of the vector registers (VZEROUPPER). Scalar floating
@@ -330,5 +316,38 @@ func stm(v archsimd.Float64x8, p unsafe.Pointer, k int, mask archsimd.Mask64x8) 
 func ClearUpper() {
 	if SIMD {
 		archsimd.ClearAVXUpperBits()
+	}
+}
+
+// laneSums reduces eight accumulators at a time with three rounds of two-source permutes and
+// adds, pairing the lanes as the tree does: l0+l4 … l3+l7, then (l0+l4)+(l2+l6) and
+// (l1+l5)+(l3+l7), then their sum.
+func laneSums(dst, acc []float64) {
+	n := len(dst)
+	if !SIMD || n < 8 {
+		laneSumsGeneric(dst, acc)
+		return
+	}
+	lo4 := archsimd.LoadUint64x8(&[8]uint64{0, 1, 2, 3, 8, 9, 10, 11})
+	hi4 := archsimd.LoadUint64x8(&[8]uint64{4, 5, 6, 7, 12, 13, 14, 15})
+	lo2 := archsimd.LoadUint64x8(&[8]uint64{0, 1, 4, 5, 8, 9, 12, 13})
+	hi2 := archsimd.LoadUint64x8(&[8]uint64{2, 3, 6, 7, 10, 11, 14, 15})
+	ev := archsimd.LoadUint64x8(&[8]uint64{0, 2, 4, 6, 8, 10, 12, 14})
+	od := archsimd.LoadUint64x8(&[8]uint64{1, 3, 5, 7, 9, 11, 13, 15})
+	pa, pd := unsafe.Pointer(unsafe.SliceData(acc)), unsafe.Pointer(unsafe.SliceData(dst))
+	k := 0
+	for ; k+8 <= n; k += 8 {
+		var s1 [4]archsimd.Float64x8
+		for q := 0; q < 4; q++ {
+			a, b := ld(pa, (k+2*q)*8), ld(pa, (k+2*q+1)*8)
+			s1[q] = a.ConcatPermute(b, lo4).Add(a.ConcatPermute(b, hi4))
+		}
+		s2a := s1[0].ConcatPermute(s1[1], lo2).Add(s1[0].ConcatPermute(s1[1], hi2))
+		s2b := s1[2].ConcatPermute(s1[3], lo2).Add(s1[2].ConcatPermute(s1[3], hi2))
+		st(s2a.ConcatPermute(s2b, ev).Add(s2a.ConcatPermute(s2b, od)), pd, k)
+	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
+	if k < n {
+		laneSumsGeneric(dst[k:], acc[8*k:])
 	}
 }

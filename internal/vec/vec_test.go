@@ -210,3 +210,23 @@ func TestStuckBound(t *testing.T) {
 		}
 	}
 }
+
+// LaneSums equals the lane tree bit for bit.
+func TestLaneSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 35, 64} {
+		acc := make([]float64, 8*n)
+		for k := range acc {
+			acc[k] = r.NormFloat64() * math.Exp(8*r.NormFloat64())
+		}
+		got := make([]float64, n)
+		LaneSums(got, acc)
+		for k := 0; k < n; k++ {
+			v := acc[8*k:]
+			want := ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+			if math.Float64bits(got[k]) != math.Float64bits(want) {
+				t.Fatalf("n=%d: [%d] = %v, want %v", n, k, got[k], want)
+			}
+		}
+	}
+}

@@ -28,7 +28,7 @@
 
   // Cell grids (see cellGrid in grid.go) put every cell in one axis pair: a
   // value v of a cell sits at its centre + v/M. A marker's customdata is
-  // cell·65536 + index; the tooltip maps it back to the cell's own values.
+  // cell*65536 + index; the tooltip maps it back to the cell's own values.
   var CELL = 65536;
 
   var tip = null;
@@ -46,9 +46,9 @@
   }
   function hideTip() { if (tip) tip.style.display = 'none'; }
 
-  // gridHover shows "x: …, y: …" (4 decimals) for a hovered marker and, if
+  // gridHover shows "x: ..., y: ..." (4 decimals) for a hovered marker and, if
   // link is set, enlarges (1.5x) and reddens every point with the same index
-  // and instance in the rows of the same kind (spec §7.2).
+  // and instance in the rows of the same kind (spec 7.2).
   function gridHover(div, cells, mt, link) {
     var saved = null;
     function restore() {
@@ -83,7 +83,7 @@
 
   // expand turns one packed animation frame into the data of the traces:
   // one black-lines trace per line width, the red lines, the markers. A
-  // point beyond ±M is cut at the cell's frame.
+  // point beyond +-M is cut at the cell's frame.
   function expand(a, fr) {
     var scale = a.scale, red = {}, nl = a.lineWidths.length, k;
     var r = fr.r || [], plain = !r.length && !fr.l;
@@ -94,9 +94,11 @@
     for (k = 0; k <= nl; k++) lines.push({ x: [], y: [] }); // the last one is red
     var mx = [], my = [], cd = [], col = plain ? 'black' : [], size = [];
     a.cells.forEach(function (c, ci) {
-      var p = fr.p[ci], rc = red[ci], lc = fr.l ? fr.l[ci] : null;
-      for (var q = 0, n = p.length; q < n; q += 3) { // (index, x, y) of each drawn point
-        var j = p[q], ux = p[q + 1] / scale / c.m, uy = p[q + 2] / scale / c.m;
+      // Columnar: n index gaps, then n xs, then n ys (see animFrame in animation.go).
+      var p = fr.p[ci], rc = red[ci], lc = fr.l ? fr.l[ci] : null, n = p.length / 3, j = -1;
+      for (var q = 0; q < n; q++) {
+        j += p[q] + 1;
+        var ux = p[n + q] / scale / c.m, uy = p[2 * n + q] / scale / c.m;
         var out = Math.max(Math.abs(ux), Math.abs(uy));
         if (out > 1) { ux /= out; uy /= out; }
         var X = c.cx + ux, Y = c.cy + uy, isRed = !!(rc && rc[j]);
@@ -104,7 +106,7 @@
         L.x.push(c.cx, X, null); L.y.push(c.cy, Y, null);
         if (out > 1) continue;
         mx.push(X); my.push(Y); cd.push(ci * CELL + j); size.push(c.ms);
-        if (!plain) col.push(isRed ? 'red' : lc ? 'rgb(' + Math.round(255 * lc[q / 3] / 100) + ',0,0)' : 'black');
+        if (!plain) col.push(isRed ? 'red' : lc ? 'rgb(' + Math.round(255 * lc[q] / 100) + ',0,0)' : 'black');
       }
     });
     lines.push({ x: mx, y: my, customdata: cd, marker: { color: col, size: size } });
@@ -123,20 +125,20 @@
   }
 
   // renderAnim draws the first frame and returns a function that registers
-  // the other frames, which renderAll calls once every figure is on screen.
+  // the other frames (inflating them first), which renderAll calls once
+  // every figure is on screen.
   async function renderAnim(div, s) {
     if (typeof DecompressionStream === 'undefined') {
       throw new Error('this browser has no DecompressionStream; open the report in a current browser');
     }
     var ph = status.phases[div.dataset.fig] = {}, t0 = performance.now();
-    var a = s.anim, packed = (await inflate(a.packed)).frames;
-    ph.inflate = Math.round(performance.now() - t0);
+    var a = s.anim;
     var traceIdx = [];
     for (var t = 0; t < a.lineWidths.length + 2; t++) traceIdx.push(t);
-    function frame(k) {
-      return { name: a.names[k], data: expand(a, packed[k]), traces: traceIdx };
+    function frame(k, fr) {
+      return { name: a.names[k], data: expand(a, fr), traces: traceIdx };
     }
-    var first = frame(0);
+    var first = frame(0, a.first);
     await Plotly.newPlot(div, initialTraces(a, first.data), s.layout, s.config);
     await Plotly.addFrames(div, [first]);
     ph.firstFrame = Math.round(performance.now() - t0);
@@ -155,9 +157,11 @@
     gridHover(div, a.cells, a.lineWidths.length + 1, true);
     return async function () {
       var t1 = performance.now();
-      for (var k = 1; k < packed.length; k += 8) {
+      var packed = (await inflate(a.packed)).frames; // frames 1, 2, ...
+      ph.inflate = Math.round(performance.now() - t1);
+      for (var k = 0; k < packed.length; k += 8) {
         var chunk = [];
-        for (var q = k; q < Math.min(k + 8, packed.length); q++) chunk.push(frame(q));
+        for (var q = k; q < Math.min(k + 8, packed.length); q++) chunk.push(frame(q + 1, packed[q]));
         await Plotly.addFrames(div, chunk);
         await new Promise(function (r) { setTimeout(r, 0); });
       }
@@ -170,6 +174,7 @@
     var divs = document.querySelectorAll('div.plot[data-fig]'), later = [];
     for (var k = 0; k < divs.length; k++) {
       var div = divs[k], t0 = performance.now();
+      performance.mark('saelab:start:' + div.dataset.fig); // for profiling tools
       try {
         var s = readSpec(div.dataset.fig);
         if (s.kind === 'anim') {
@@ -181,13 +186,16 @@
         }
         status.rendered++;
         status.ms[div.dataset.fig] = Math.round(performance.now() - t0);
+        performance.mark('saelab:end:' + div.dataset.fig);
       } catch (e) {
         status.errors.push(div.dataset.fig + ': ' + e);
         div.textContent = 'This figure failed to render: ' + e;
         div.className += ' failed';
         console.error('saelab report: figure ' + div.dataset.fig + ':', e);
       }
-      await new Promise(function (r) { setTimeout(r, 0); }); // keep the page responsive
+      // Let the browser show the first figure; then draw the rest in one go (each
+      // intermediate repaint would lay out and paint the growing page again).
+      if (k === 0) await new Promise(function (r) { setTimeout(r, 0); });
     }
     status.drawnMs = Math.round(performance.now()); // every figure is on screen
     for (k = 0; k < later.length; k++) {

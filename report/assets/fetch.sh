@@ -2,13 +2,16 @@
 # Vendors plotly.js (a minified dist bundle from npm) into this directory.
 # Run via `go generate ./report/assets` (see gen.go). Needs npm, tar, sha256sum.
 #
-# The pinned package is the official *cartesian* partial bundle of plotly.js
-# (scatter, bar, box, heatmap, histogram, contour, ...), 1.4 MB instead of the
-# 4.9 MB full bundle, so a report with the seed demo's animations stays < 5 MB.
-# Every trace type report uses is in it. Override with PLOTLY_PKG/PLOTLY_VERSION.
+# The pinned package is the official *basic* partial bundle of plotly.js
+# (scatter, bar, pie, and the layout components: sliders, buttons, shapes,
+# images, colour bars, ...), 1.1 MB instead of the 4.9 MB full bundle, so a
+# report with the seed demo's animations stays < 5 MB. It is also the fastest to
+# start: a browser evaluates it in about a third of the time the 1.4 MB
+# cartesian bundle takes. Every trace type report uses is in it (histograms and
+# heatmaps are drawn as bars and images). Override with PLOTLY_PKG/PLOTLY_VERSION.
 set -euo pipefail
 
-PKG="${PLOTLY_PKG:-plotly.js-cartesian-dist-min}"
+PKG="${PLOTLY_PKG:-plotly.js-basic-dist-min}"
 VERSION="${PLOTLY_VERSION:-3.7.0}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TMP="$(mktemp -d)"
