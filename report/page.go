@@ -73,7 +73,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h2>{{.Heading}}</h2>
 {{if .Sub}}<p class="sub">{{.Sub}}</p>{{end}}
 {{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{range .Items}}{{if .Fig}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"></div></div>
+{{end}}{{range .Items}}{{if .Fig}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
 {{end}}{{range .Notes}}<p class="note">{{.}}</p>
 {{end}}{{with .Table}}<div class="scroll"><table class="results">
 <caption>{{.Caption}}</caption>

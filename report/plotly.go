@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"strconv"
 )
@@ -22,6 +23,30 @@ type figure struct {
 	// SharedX, if set, is the x of every trace that has none (the page's script fills it in):
 	// many traces over the same steps carry it once.
 	SharedX nums
+}
+
+// Size is the figure's layout width and height in pixels (0 if not set): the page reserves
+// the space before plotly draws, so nothing moves and the script knows what is on screen.
+func (f *figure) Size() (w, h int) {
+	num := func(v any) int {
+		switch x := v.(type) {
+		case int:
+			return x
+		case float64:
+			return int(math.Ceil(x))
+		}
+		return 0
+	}
+	return num(f.Layout["width"]), num(f.Layout["height"])
+}
+
+// Style is the plot div's style attribute: its size, when known.
+func (f *figure) Style() template.CSS {
+	w, h := f.Size()
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	return template.CSS(fmt.Sprintf("width:%dpx;height:%dpx", w, h))
 }
 
 // gridHoverSpec lets the page's script label a cell grid's markers (see

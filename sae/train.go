@@ -222,17 +222,13 @@ func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hidden
 			hr[d] = float32(v)
 		}
 	}
-	var counts [64]int // latent activity counts (heap only for d_sae > 64)
-	cnt := counts[:0]
-	if S <= len(counts) {
-		cnt = counts[:S]
-	} else {
-		cnt = make([]int, S)
-	}
+	// Activity counts accumulate in the record (integers ≤ n, exact in float32), then become
+	// fractions: float32 division of exact integers rounds as the float64 quotient would.
+	fa := rec.FracActive[i*S : (i+1)*S]
 	count := func(mult int) {
 		for j, a := range w.acts {
 			if math.Abs(a) > 1e-8 {
-				cnt[j] += mult
+				fa[j] += float32(mult)
 			}
 		}
 	}
@@ -260,7 +256,7 @@ func (s *SAE) logInstance(rec *Record, i, step, n int, r *rng.Stream, hb *hidden
 		count(1)
 	}
 	for j := 0; j < S; j++ {
-		rec.FracActive[i*S+j] = float32(float64(cnt[j]) / float64(n))
+		fa[j] /= float32(n)
 	}
 	for _, p := range s.logged() {
 		per := len(p.Data) / I

@@ -24,3 +24,15 @@ func BenchmarkStageDataLogSeed(b *testing.B) {
 		st.Abort()
 	}
 }
+
+// BenchmarkDecodeF16 decodes 6M F16 values (the seed demo's data log) as float32.
+func BenchmarkDecodeF16(b *testing.B) {
+	raw := make([]byte, 2*6<<20)
+	for k := range raw {
+		raw[k] = byte(k * 7)
+	}
+	b.SetBytes(int64(len(raw)))
+	for k := 0; k < b.N; k++ {
+		decodeElems32(raw, DtypeF16, len(raw)/2)
+	}
+}

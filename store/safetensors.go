@@ -620,8 +620,9 @@ func decodeElems32(b []byte, dt string, n int) []float32 {
 		}
 	case DtypeF16:
 		t := f16Table()
+		b = b[:2*n]
 		for i := range out {
-			out[i] = t[binary.LittleEndian.Uint16(b[2*i:])]
+			out[i] = t[uint16(b[2*i])|uint16(b[2*i+1])<<8]
 		}
 	case DtypeBF16:
 		for i := range out {
