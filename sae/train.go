@@ -2,7 +2,6 @@ package sae
 
 import (
 	"math"
-	"sync"
 	"time"
 
 	"saelab/internal/par"
@@ -97,27 +96,13 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		}
 	}
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	var tick func()
 	if progress != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					progress(boardProgress(board, I, tc.Steps, func(st int) float64 { return tc.LR * sched(st, tc.Steps) }))
-				}
-			}
-		}()
+		tick = func() {
+			progress(boardProgress(board, I, tc.Steps, func(st int) float64 { return tc.LR * sched(st, tc.Steps) }))
+		}
 	}
-	par.ForEachBlock(I, run)
-	close(stop)
-	wg.Wait()
+	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
 
 	for r, st := range resampleSteps {
 		n := 0

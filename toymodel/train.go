@@ -1,7 +1,6 @@
 package toymodel
 
 import (
-	"sync"
 	"time"
 
 	"saelab/internal/par"
@@ -83,42 +82,28 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 			}
 		}
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	var tick func()
 	if progress != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					var v [2]float64
-					var done, started, loss float64
-					for i := 0; i < I; i++ {
-						board.Read(i, v[:])
-						done += v[0]
-						if v[0] > 0 {
-							started++
-							loss += v[1]
-						}
-					}
-					st := int(done / float64(I))
-					p := Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)}
-					if started > 0 {
-						p.Loss = loss / started
-					}
-					progress(p)
+		tick = func() {
+			var v [2]float64
+			var done, started, loss float64
+			for i := 0; i < I; i++ {
+				board.Read(i, v[:])
+				done += v[0]
+				if v[0] > 0 {
+					started++
+					loss += v[1]
 				}
 			}
-		}()
+			st := int(done / float64(I))
+			p := Progress{Step: st, Steps: tc.Steps, LR: tc.LR * sched(min(st, tc.Steps-1), tc.Steps)}
+			if started > 0 {
+				p.Loss = loss / started
+			}
+			progress(p)
+		}
 	}
-	par.ForEachBlock(I, run)
-	close(stop)
-	wg.Wait()
+	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
 	log := make([]LogEntry, len(logSteps))
 	for k, st := range logSteps {
 		var L float64

@@ -1,0 +1,34 @@
+package par
+
+import (
+	"sync"
+	"time"
+)
+
+// ForEachBlockTicking is ForEachBlock that also calls tick every interval while the work
+// runs (tick may be nil). tick only reads published state, so it cannot change any result.
+func ForEachBlockTicking(n int, run func(i int), interval time.Duration, tick func()) {
+	if tick == nil {
+		ForEachBlock(n, run)
+		return
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				tick()
+			}
+		}
+	}()
+	ForEachBlock(n, run)
+	close(stop)
+	wg.Wait()
+}
