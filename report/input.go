@@ -51,8 +51,11 @@ type SAERun struct {
 	Frames                       []Frame  // one per data-log record
 	Rows                         []string // animation rows in order, from {"W_enc","W_gate","W_mag","_W_dec","h","h_r"}; default {"W_enc","_W_dec","h","h_r"}
 	Instances                    []int    // which instances to animate (nil = all); e.g. best 4 for gated/jumprelu
-	Table                        []InstanceRow
-	WallSeconds                  float64
+	// Best lists the run's best instances, best first (spec §6.6, ranked by metrics.BestInstances
+	// on the run's own data log); nil when unknown.
+	Best        []int
+	Table       []InstanceRow
+	WallSeconds float64
 
 	// HighlightResampled selects the §7.2 red highlighting of resampled
 	// latents (color_resampled_latents). nil means: on iff Resample is set
