@@ -1,5 +1,3 @@
-// Package eval measures a trained SAE against its toy model's ground truth: the numbers of
-// summary.json and the report's tables (spec §6), on fresh evaluation batches.
 package eval
 
 import (

@@ -29,8 +29,6 @@ type Record struct {
 type DataLog struct {
 	NInst, DIn, DSAE, SampleSize int
 	Records                      []Record
-	// Shapes holds the shape of each entry of Record.Params (leading axis I), by name.
-	Shapes map[string][]int
 	// Resamples lists the steps at which resampling ran, and how many latents it reset at each.
 	Resamples []ResampleEvent
 	// Scalars holds the training-batch values at each logged step (for metrics.jsonl).

@@ -67,3 +67,23 @@ func Describe(c Config, tc TrainConfig) string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// ParamShape is the shape of a saved or logged tensor of an I-instance SAE with d_in D and
+// d_sae S, by its reference name: W_enc, W_gate [I,D,S]; _W_dec [I,S,D]; b_dec [I,D]; b_enc,
+// b_gate, r_mag, b_mag, log_theta [I,S]; threshold [I]. ok is false for a name no
+// architecture has.
+func ParamShape(name string, I, D, S int) (shape []int, ok bool) {
+	switch name {
+	case "W_enc", "W_gate":
+		return []int{I, D, S}, true
+	case "_W_dec":
+		return []int{I, S, D}, true
+	case "b_dec":
+		return []int{I, D}, true
+	case "b_enc", "b_gate", "r_mag", "b_mag", "log_theta":
+		return []int{I, S}, true
+	case "threshold":
+		return []int{I}, true
+	}
+	return nil, false
+}

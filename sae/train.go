@@ -163,11 +163,8 @@ func boardProgress(b *par.Board, I, steps int, lr func(step int) float64) Progre
 // touch the next).
 func (s *SAE) newLog(steps []int, n int) DataLog {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
-	log := DataLog{NInst: I, DIn: D, DSAE: S, SampleSize: n, Records: make([]Record, len(steps)), Shapes: map[string][]int{}}
+	log := DataLog{NInst: I, DIn: D, DSAE: S, SampleSize: n, Records: make([]Record, len(steps))}
 	terms, logged := s.TermNames(), s.logged()
-	for _, p := range logged {
-		log.Shapes[p.Name] = p.Shape
-	}
 	for r, st := range steps {
 		buf := make([]float32, I*S+n*I*(1+2*D+len(terms)))
 		take := func(k int) []float32 {

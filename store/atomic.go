@@ -1,8 +1,3 @@
-// Package store holds saelab's on-disk formats: atomic writes, safetensors files, the compact
-// data log, summary.json, metrics.jsonl and the run-directory layout.
-//
-// Every error names the file and, where there is one, the field it is about. Nothing in this
-// package panics on a bad file.
 package store
 
 import (
@@ -65,18 +60,18 @@ func StageAtomic(path string, write func(io.Writer) error) (*Staged, error) {
 
 func stageAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) (_ *Staged, err error) {
 	if write == nil {
-		return nil, fmt.Errorf("store: write %s: nil write function", path)
+		return nil, fmt.Errorf("write %s: nil write function", path)
 	}
 	dir, base := filepath.Split(path)
 	if base == "" {
-		return nil, fmt.Errorf("store: write %s: path names a directory", path)
+		return nil, fmt.Errorf("write %s: path names a directory", path)
 	}
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("store: write %s: create temporary file: %w", path, err)
+		return nil, fmt.Errorf("write %s: create temporary file: %w", path, err)
 	}
 	st := &Staged{path: path, dir: dir, perm: perm, f: f}
 	written := false
@@ -89,13 +84,13 @@ func stageAtomic(path string, perm os.FileMode, write func(io.Writer) error, buf
 	if bufSize > 0 {
 		bw := bufio.NewWriterSize(f, bufSize)
 		if err := write(bw); err != nil {
-			return nil, fmt.Errorf("store: write %s: %w", path, err)
+			return nil, fmt.Errorf("write %s: %w", path, err)
 		}
 		if err := bw.Flush(); err != nil {
-			return nil, fmt.Errorf("store: write %s: %w", path, err)
+			return nil, fmt.Errorf("write %s: %w", path, err)
 		}
 	} else if err := write(f); err != nil {
-		return nil, fmt.Errorf("store: write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	written = true
 	return st, nil
@@ -105,14 +100,14 @@ func stageAtomic(path string, perm os.FileMode, write func(io.Writer) error, buf
 // directory. On an error before the rename the temporary file is removed.
 func (st *Staged) Commit() error {
 	if st.done {
-		return fmt.Errorf("store: write %s: already committed or aborted", st.path)
+		return fmt.Errorf("write %s: already committed or aborted", st.path)
 	}
 	st.done = true
 	f, path := st.f, st.path
 	fail := func(format string, args ...any) error {
 		f.Close()
 		os.Remove(f.Name())
-		return fmt.Errorf("store: write %s: "+format, append([]any{path}, args...)...)
+		return fmt.Errorf("write %s: "+format, append([]any{path}, args...)...)
 	}
 	if err := f.Chmod(st.perm); err != nil {
 		return fail("set mode %v: %w", st.perm, err)
@@ -122,14 +117,14 @@ func (st *Staged) Commit() error {
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("store: write %s: close: %w", path, err)
+		return fmt.Errorf("write %s: close: %w", path, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("store: write %s: rename temporary file: %w", path, err)
+		return fmt.Errorf("write %s: rename temporary file: %w", path, err)
 	}
 	if err := syncDir(st.dir); err != nil {
-		return fmt.Errorf("store: write %s: fsync directory %s: %w", path, st.dir, err)
+		return fmt.Errorf("write %s: fsync directory %s: %w", path, st.dir, err)
 	}
 	return nil
 }

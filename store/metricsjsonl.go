@@ -20,7 +20,7 @@ import (
 func WriteMetricsJSONL(path string, rows []map[string]any) error {
 	var b bytes.Buffer
 	if err := encodeMetricsJSONL(&b, rows); err != nil {
-		return fmt.Errorf("store: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return WriteFileAtomic(path, b.Bytes(), 0o644)
 }
@@ -73,12 +73,12 @@ func encodeMetricsJSONL(b *bytes.Buffer, rows []map[string]any) error {
 func ReadMetricsJSONL(path string) ([]map[string]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, cleanPathError(err))
 	}
 	defer f.Close()
 	rows, err := decodeMetricsJSONL(f)
 	if err != nil {
-		return nil, fmt.Errorf("store: read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return rows, nil
 }

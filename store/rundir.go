@@ -42,15 +42,15 @@ func DataLogFile(run string) string {
 // ValidateRunName accepts 1 to MaxRunNameLen characters from [a-z0-9_-].
 func ValidateRunName(name string) error {
 	if name == "" {
-		return errors.New("store: run name is empty")
+		return errors.New("the run name is empty")
 	}
 	if len(name) > MaxRunNameLen {
-		return fmt.Errorf("store: run name %q is longer than %d characters", name, MaxRunNameLen)
+		return fmt.Errorf("run name %q is longer than %d characters", name, MaxRunNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return fmt.Errorf("store: run name %q: character %q at %d is not one of [a-z0-9_-]", name, rune(c), i)
+			return fmt.Errorf("run name %q: character %q at %d is not one of [a-z0-9_-]", name, rune(c), i)
 		}
 	}
 	return nil
@@ -66,7 +66,7 @@ func NewRunDir(base, name string, now time.Time) (string, error) {
 	}
 	parent := filepath.Join(base, RunsDir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fmt.Errorf("store: create %s: %w", parent, err)
+		return "", fmt.Errorf("create %s: %w", parent, err)
 	}
 	stem := filepath.Join(parent, now.Format(RunTimeFormat)+"-"+name)
 	for k := 1; k <= maxRunDirSuffix; k++ {
@@ -79,8 +79,8 @@ func NewRunDir(base, name string, now time.Time) (string, error) {
 			return dir, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("store: create %s: %w", dir, err)
+			return "", fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	return "", fmt.Errorf("store: create %s: %d directories with this name exist already", stem, maxRunDirSuffix)
+	return "", fmt.Errorf("create %s: %d directories with this name exist already", stem, maxRunDirSuffix)
 }

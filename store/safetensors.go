@@ -83,7 +83,7 @@ func FindTensor(tensors []Tensor, name string) (Tensor, bool) {
 func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string) error {
 	p, err := planSafetensors(tensors, metadata)
 	if err != nil {
-		return fmt.Errorf("store: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return WriteAtomic(path, p.write)
 }
@@ -93,7 +93,7 @@ func WriteSafetensors(path string, tensors []Tensor, metadata map[string]string)
 func StageSafetensors(path string, tensors []Tensor, metadata map[string]string) (*Staged, error) {
 	p, err := planSafetensors(tensors, metadata)
 	if err != nil {
-		return nil, fmt.Errorf("store: write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return StageAtomic(path, p.write)
 }
@@ -102,11 +102,11 @@ func StageSafetensors(path string, tensors []Tensor, metadata map[string]string)
 func ReadSafetensors(path string) ([]Tensor, map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read %s: %w", path, cleanPathError(err))
 	}
 	ts, md, err := DecodeSafetensors(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return ts, md, nil
 }

@@ -197,7 +197,7 @@ func EncodeSummary(s Summary) ([]byte, error) {
 func WriteSummary(path string, s Summary) error {
 	data, err := EncodeSummary(s)
 	if err != nil {
-		return fmt.Errorf("store: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return WriteFileAtomic(path, data, 0o644)
 }
@@ -224,11 +224,11 @@ func DecodeSummary(data []byte) (Summary, error) {
 func ReadSummary(path string) (Summary, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Summary{}, fmt.Errorf("store: read %s: %w", path, err)
+		return Summary{}, fmt.Errorf("read %s: %w", path, cleanPathError(err))
 	}
 	s, err := DecodeSummary(data)
 	if err != nil {
-		return Summary{}, fmt.Errorf("store: read %s: %w", path, err)
+		return Summary{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	return s, nil
 }

@@ -10,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"saelab/config"
 	"saelab/metrics"
+	"saelab/report"
 	"saelab/rng"
+	"saelab/run"
+	"saelab/sae"
 	"saelab/store"
 	"saelab/toymodel"
 )
@@ -28,7 +32,7 @@ func TestCompare(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("compare exited %d: %s", code, out)
 	}
-	names := CompareRunNames()
+	names := config.Compare().RunNames()
 	if !slices.Equal(names, []string{"standard", "gated", "jumprelu", "topk-k1", "topk-k2", "batchtopk", "matryoshka"}) {
 		t.Errorf("default runs %v", names)
 	}
@@ -80,7 +84,7 @@ func TestCompare(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rs := range sum.Runs[1:] {
-		if got := RunMeans(rs)["mean_l0"]; math.Abs(got-rs.Extra["mean_l0"]) > 1e-12 {
+		if got := rs.Means().RunExtra()["mean_l0"]; math.Abs(got-rs.Extra["mean_l0"]) > 1e-12 {
 			t.Errorf("%s: mean_l0 %v, recomputed %v", rs.Name, rs.Extra["mean_l0"], got)
 		}
 	}
@@ -117,7 +121,7 @@ func TestCompare(t *testing.T) {
 			t.Errorf("report lacks %q", w)
 		}
 	}
-	in, err := BuildReportInput(dir)
+	in, err := report.FromRunDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +129,7 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("report input: %d comparison rows, %d runs, shrinkage %v", len(in.Comparison), len(in.Runs), in.Shrinkage)
 	}
 	for k, r := range in.Runs {
-		if !slices.Equal(r.Rows, AnimationRows(r.Arch)) {
+		if !slices.Equal(r.Rows, sae.AnimationRows(r.Arch)) {
 			t.Errorf("%s: rows %v", r.Name, r.Rows)
 		}
 		c := in.Comparison[k]
@@ -133,10 +137,10 @@ func TestCompare(t *testing.T) {
 			t.Errorf("comparison row %+v", c)
 		}
 	}
-	if got := AnimationRows("gated"); !slices.Equal(got, []string{"W_gate", "_W_dec", "h", "h_r"}) {
+	if got := sae.AnimationRows("gated"); !slices.Equal(got, []string{"W_gate", "_W_dec", "h", "h_r"}) {
 		t.Errorf("gated rows %v", got)
 	}
-	if got := AnimationRows("jumprelu"); !slices.Equal(got, []string{"W_enc", "h", "h_r"}) {
+	if got := sae.AnimationRows("jumprelu"); !slices.Equal(got, []string{"W_enc", "h", "h_r"}) {
 		t.Errorf("jumprelu rows %v", got)
 	}
 
@@ -199,12 +203,12 @@ func TestCompareArchsAndBest(t *testing.T) {
 	if !slices.Equal(got, []string{"topk-k2", "batchtopk"}) {
 		t.Errorf("runs %v", got)
 	}
-	var c Config
+	var c config.Config
 	cy, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
-	if err := DecodeConfig(cy, &c); err != nil || len(c.Runs) != 2 || c.Runs[0].Name != "topk-k2" {
+	if err := config.Decode(cy, &c); err != nil || len(c.Runs) != 2 || c.Runs[0].Name != "topk-k2" {
 		t.Errorf("config.yaml runs %v (%v)", c.Runs, err)
 	}
-	in, err := BuildReportInput(dir)
+	in, err := report.FromRunDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,14 +249,14 @@ func TestSAEFileThresholdRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, arch := range []string{"batchtopk", "matryoshka"} {
-		c := TrainSAEConfig()
+		c := config.TrainSAE()
 		c.SAE.Arch, c.SAE.K = arch, 0.5
 		c.SAETrain.Steps = 100
 		runs, err := c.ResolveSAERuns(2, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := TrainSAE(m, runs[0], 3, &Progress{Mode: ProgressQuiet})
+		r, err := run.TrainSAE(m, runs[0], 3, run.ObserverFunc(func(run.Event) {}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,10 +264,10 @@ func TestSAEFileThresholdRoundTrip(t *testing.T) {
 			t.Fatalf("%s: τ = %v after training", arch, r.SAE.Threshold)
 		}
 		p := filepath.Join(t.TempDir(), "s.safetensors")
-		if err := WriteSAEFile(p, "x", r.SAE, r.Config.Train); err != nil {
+		if err := store.WriteSAE(p, "x", r.SAE, r.Config.Train); err != nil {
 			t.Fatal(err)
 		}
-		back, _, err := LoadSAE(p, m)
+		back, _, err := store.LoadSAE(p, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +295,7 @@ func TestSAEFileThresholdRoundTrip(t *testing.T) {
 		if err := store.WriteSafetensors(p, ts, md); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := LoadSAE(p, m); err == nil || !strings.Contains(err.Error(), "no tensor threshold") {
+		if _, _, err := store.LoadSAE(p, m); err == nil || !strings.Contains(err.Error(), "no tensor threshold") {
 			t.Errorf("%s: file without threshold: err = %v", arch, err)
 		}
 	}

@@ -1,109 +1,49 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"path/filepath"
-
 	"github.com/spf13/cobra"
+
+	"saelab/config"
+	"saelab/run"
 )
 
-func init() {
-	var out OutputFlags
+func newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the seed notebook's workflow: toy model, SAE without and with resampling, report",
-		Long: `demo trains the SAE base model (16 instances, 5 features, d_hidden 2, p = 0.025, 5,000 steps),
-then two SAEs on it (d_sae 5, 20,000 steps each): sae-none without resampling and sae-simple with
-simple resampling. It writes a run directory (config.yaml, model.safetensors, sae-<run> and
-datalog-<run> files, metrics.jsonl, summary.json, report.html) and prints where the report is.
+		Short: "Run the notebook's workflow: a toy model, an SAE without and with resampling, a report",
+		Long: `demo trains the SAE base model (16 instances, 5 features, d_hidden 2, feature probability
+0.025, 5,000 steps), then two SAEs on it (d_sae 5, 20,000 steps each): sae-none without
+resampling and sae-simple with simple resampling. It writes a run directory (config.yaml,
+model.safetensors, the SAE and data-log files, metrics.jsonl, summary.json, report.html) and
+prints where the report is.
 
 Every hyperparameter can be set in a --config file (see config.yaml of any run); the flags
-below override it. The SAE runs are listed under runs:, each with its own sae / sae_train
+below override it. The SAE runs are listed under runs:, each with its own sae and sae_train
 overrides.`,
-		Args: exactArgs(0),
 	}
-	b := NewConfigFlags(cmd, DemoConfig())
-	AddDemoFlags(b)
-	AddOutputFlags(cmd, &out)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		c, err := b.Resolve()
-		if err != nil {
-			return err
-		}
-		return RunDemo(c, out, cmd.OutOrStdout())
-	}
-	rootCmd.AddCommand(cmd)
+	return newTrainingCmd(cmd, config.Demo(), config.AddDemo, func(c config.Config) (run.Plan, error) {
+		return run.DemoPlan(c), nil
+	})
 }
 
-// RunDemo runs a resolved demo config: everything is validated before the run directory is
-// made; then the toy model, each SAE run in turn, and the report.
-func RunDemo(c Config, out OutputFlags, w io.Writer) error {
-	if c.ModelPath != "" {
-		return fmt.Errorf("model_path = %q: demo trains its own toy model; use train-sae --model to train SAEs on an existing one", c.ModelPath)
-	}
-	m, err := c.ResolveModel()
-	if err != nil {
-		return err
-	}
-	runs, err := c.ResolveSAERuns(c.Model.NInst, c.Model.DHidden)
-	if err != nil {
-		return err
-	}
-	stdout := w
-	if out.Quiet {
-		w = io.Discard
-	}
-	d, err := CreateRunDir(out.Out, "demo", c.Seed)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "run directory: %s\n", d.Path)
-	if err := d.WriteConfig(c, SecSeed, SecModel, SecModelTrain, SecSAE, SecSAETrain, SecRuns); err != nil {
-		return err
-	}
-	prog := NewProgress(out.Quiet)
-	mr, err := TrainModel(m, c.ModelTrain, c.Seed, prog)
-	if err != nil {
-		return incomplete(d, err)
-	}
-	PrintModelResult(w, mr)
-	frozen, err := d.SaveModel(mr, c.Model)
-	if err != nil {
-		return incomplete(d, err)
-	}
-	for _, rc := range runs {
-		r, err := d.TrainSAE(frozen, rc, c.Seed, prog)
-		if err != nil {
-			return incomplete(d, err)
-		}
-		PrintSAEResult(w, r)
-		if err := d.SaveSAERun(r); err != nil {
-			return incomplete(d, err)
-		}
-	}
-	return finishReport(d, out.Quiet, stdout)
-}
+func newTrainModelCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "train-model",
+		Short: "Train a toy model of superposition into a run directory",
+		Long: `train-model trains a toy model of superposition, x' = ReLU(WᵀWx + b), over n_inst independent
+instances, with the reference's defaults (ToyModel and optimize of ARENA 1.3.1; 16 instances).
+It writes config.yaml, model.safetensors (W, b_final, importance, feature_probability),
+metrics.jsonl, summary.json and report.html. Train SAEs on it with: saelab train-sae --model DIR
 
-// finishReport writes report.html and prints where it is (also with --quiet).
-func finishReport(d *RunDir, quiet bool, stdout io.Writer) error {
-	path, err := d.WriteReport()
-	if err != nil {
-		return incomplete(d, err)
+Importance and feature probability take an explicit axis:
+  --feature-probability 0.025                         every instance and feature
+  --feature-probability 'per-instance:50^-linspace(0,1)' one value per instance
+  --importance 'per-feature:0.9^i'                     one value per feature (i = 0, 1, ...)
+  --importance per-feature:1,0.9,0.81,0.73,0.66        the same, listed
+  --importance 'full:1,0.5;1,0.25'                     one row per instance`,
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	if quiet {
-		fmt.Fprintln(stdout, abs)
-		return nil
-	}
-	fmt.Fprintf(stdout, "report: %s\n", abs)
-	return nil
-}
-
-// incomplete adds the run directory's state to a failure.
-func incomplete(d *RunDir, err error) error {
-	return fmt.Errorf("%w\n(the run directory %s holds the files written before the failure; summary.json lists the finished runs)", err, d.Path)
+	bind := func(f *config.Flags) { config.AddModel(f); config.AddModelTrain(f) }
+	return newTrainingCmd(cmd, config.TrainModel(), bind, func(c config.Config) (run.Plan, error) {
+		return run.TrainModelPlan(c), nil
+	})
 }

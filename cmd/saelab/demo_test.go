@@ -12,8 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"saelab/config"
 	"saelab/eval"
+	"saelab/internal/version"
 	"saelab/rng"
+	"saelab/run"
 	"saelab/store"
 	"saelab/toymodel"
 )
@@ -91,7 +94,7 @@ func TestDemoRunDirectory(t *testing.T) {
 	if got := keysOf(sum); !slices.Equal(got, []string{"runs", "seed", "version"}) {
 		t.Errorf("top-level keys %v", got)
 	}
-	if sum["version"] != Version || sum["seed"] != 0.0 {
+	if sum["version"] != version.Version || sum["seed"] != 0.0 {
 		t.Errorf("version %v seed %v", sum["version"], sum["seed"])
 	}
 	runs := sum["runs"].([]any)
@@ -137,11 +140,11 @@ func TestDemoRunDirectory(t *testing.T) {
 	}
 
 	// The evaluation numbers are eval.SAE's on the saved SAE.
-	model, _, err := LoadModel(dir)
+	model, _, err := store.LoadModel(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa, tc, err := LoadSAE(filepath.Join(dir, "sae-none.safetensors"), model)
+	sa, tc, err := store.LoadSAE(filepath.Join(dir, "sae-none.safetensors"), model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +202,9 @@ func TestDemoRunDirectory(t *testing.T) {
 	}
 
 	// config.yaml is the resolved config and loads back strictly.
-	var c Config
+	var c config.Config
 	cy, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
-	if err := DecodeConfig(cy, &c); err != nil {
+	if err := config.Decode(cy, &c); err != nil {
 		t.Fatalf("config.yaml: %v\n%s", err, cy)
 	}
 	if c.Model.NInst != 2 || c.SAE.NInst != 2 || c.SAE.DIn != 2 || c.ModelTrain.Steps != 200 || c.SAETrain.Steps != 300 || len(c.Runs) != 2 {
@@ -303,11 +306,11 @@ func TestTrainModelSpecs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train-model exited %d: %s", code, stdout)
 	}
-	m, mc, err := LoadModel(filepath.Join(out, "model.safetensors"))
+	m, mc, err := store.LoadModel(filepath.Join(out, "model.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mc.Importance != "per-feature:0.9^i" || mc.FeatureProbability != "per-instance:0.1,0.05,0.02" {
+	if mc.Importance != toymodel.Spec("per-feature:0.9^i") || mc.FeatureProbability != "per-instance:0.1,0.05,0.02" {
 		t.Errorf("specs in the file: %q, %q", mc.Importance, mc.FeatureProbability)
 	}
 	if m.Importance[1*5+2] != 0.81 || m.FeatureProbability[2*5+4] != 0.02 || m.FeatureProbability[0] != 0.1 {
@@ -331,7 +334,7 @@ func TestTrainModelSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m2, mc2, err := LoadModel(p)
+	m2, mc2, err := store.LoadModel(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +343,7 @@ func TestTrainModelSpecs(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "bad.safetensors")
 	_ = store.WriteSafetensors(bad, []store.Tensor{{Name: "W", Shape: []int{3, 2, 5}, Data: W}}, nil)
-	if _, _, err := LoadModel(bad); err == nil || !strings.Contains(err.Error(), "no tensor b_final") {
+	if _, _, err := store.LoadModel(bad); err == nil || !strings.Contains(err.Error(), "no tensor b_final") {
 		t.Errorf("model without b_final: %v", err)
 	}
 }
@@ -351,22 +354,22 @@ func TestSAEFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tied := range []bool{false, true} {
-		c := TrainSAEConfig()
+		c := config.TrainSAE()
 		c.SAE.TiedWeights = tied
 		c.SAETrain.Steps = 50
 		runs, err := c.ResolveSAERuns(2, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := TrainSAE(m, runs[0], 3, &Progress{Mode: ProgressQuiet})
+		r, err := run.TrainSAE(m, runs[0], 3, run.ObserverFunc(func(run.Event) {}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := filepath.Join(t.TempDir(), "s.safetensors")
-		if err := WriteSAEFile(p, "x", r.SAE, r.Config.Train); err != nil {
+		if err := store.WriteSAE(p, "x", r.SAE, r.Config.Train); err != nil {
 			t.Fatal(err)
 		}
-		back, _, err := LoadSAE(p, m)
+		back, _, err := store.LoadSAE(p, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -397,7 +400,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"demo", "--lr", "20", "--out", filepath.Join(tmp, "a")}, 1, "model_train: lr = 20: must be in (0, 10]"},
 		{[]string{"train-model", "--feature-probability", "per-feature:1,2", "--out", filepath.Join(tmp, "b")}, 1, "2 values given but n_features = 5"},
 		{[]string{"train-sae", "--model", filepath.Join(tmp, "nothing"), "--out", filepath.Join(tmp, "c")}, 1, "no such file"},
-		{[]string{"demo", "--config", filepath.Join(tmp, "none.yaml"), "--out", filepath.Join(tmp, "d")}, 1, "--config"},
+		{[]string{"demo", "--config", filepath.Join(tmp, "none.yaml"), "--out", filepath.Join(tmp, "d")}, 1, "config file"},
 	}
 	for _, c := range cases {
 		code, msg := runCLI(t, c.args...)
@@ -420,7 +423,7 @@ func TestCLIErrors(t *testing.T) {
 	if code, _ := runCLI(t, "train-model", "--steps", "10", "--out", full, "--quiet"); code != 1 {
 		t.Errorf("--out into a non-empty directory exited %d, want 1", code)
 	}
-	if code, out := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "saelab "+Version) {
+	if code, out := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "saelab "+version.Version) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }

@@ -2,69 +2,24 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
-
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
-
-// resetFlags puts every flag of the command tree back to its default, so that tests can run
-// several command lines through the one global rootCmd.
-func resetFlags(c *cobra.Command) {
-	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			_ = sv.Replace(nil)
-		} else {
-			_ = f.Value.Set(f.DefValue)
-		}
-		f.Changed = false
-	})
-	for _, sub := range c.Commands() {
-		resetFlags(sub)
-	}
-}
 
 // runCLI executes a saelab command line and returns its exit code and stdout (stderr when the
 // command fails).
 func runCLI(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	resetFlags(rootCmd)
 	var out, errs bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errs)
-	defer rootCmd.SetOut(nil)
-	defer rootCmd.SetErr(nil)
-	code := execute(args)
+	code := execute(context.Background(), args, &out, &errs)
 	if code != 0 {
 		return code, errs.String()
 	}
 	return code, out.String()
-}
-
-// resolveWith parses args with a command built like the real ones (defaults plus the given
-// flag sets) and returns the resolved config, without running anything.
-func resolveWith(t *testing.T, defaults Config, add []func(*ConfigFlags), args ...string) (Config, error) {
-	t.Helper()
-	var got Config
-	cmd := &cobra.Command{Use: "x", SilenceErrors: true, SilenceUsage: true}
-	b := NewConfigFlags(cmd, defaults)
-	for _, f := range add {
-		f(b)
-	}
-	var resolveErr error
-	cmd.RunE = func(*cobra.Command, []string) error {
-		got, resolveErr = b.Resolve()
-		return nil
-	}
-	cmd.SetArgs(args)
-	if err := cmd.Execute(); err != nil {
-		return Config{}, err
-	}
-	return got, resolveErr
 }
 
 func writeTempFile(t *testing.T, name, content string) string {

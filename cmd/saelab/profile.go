@@ -5,39 +5,37 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// Hidden profiling flags on every command: --cpuprofile FILE and --memprofile FILE write
-// pprof profiles of the whole command (the heap profile after it finished, with every
-// allocation sampled by size: inuse and alloc views).
-var profileFlags struct {
+// profileOptions are the hidden --cpuprofile FILE and --memprofile FILE of every command: pprof
+// profiles of the whole command (the heap profile after it finished, every allocation sampled
+// by size).
+type profileOptions struct {
 	cpu, mem string
 	cpuFile  *os.File
 }
 
-func init() {
-	pf := rootCmd.PersistentFlags()
-	pf.StringVar(&profileFlags.cpu, "cpuprofile", "", "write a CPU profile of the command to this file")
-	pf.StringVar(&profileFlags.mem, "memprofile", "", "write a heap profile of the command to this file")
-	pf.MarkHidden("cpuprofile")
-	pf.MarkHidden("memprofile")
-	rootCmd.PersistentPreRunE = func(*cobra.Command, []string) error { return startProfiles() }
-	rootCmd.PersistentPostRunE = func(*cobra.Command, []string) error { return stopProfiles() }
+func addProfileFlags(root *cobra.Command) {
+	o := &profileOptions{}
+	pf := root.PersistentFlags()
+	pf.StringVar(&o.cpu, "cpuprofile", "", "write a CPU profile of the command to this file")
+	pf.StringVar(&o.mem, "memprofile", "", "write a heap profile of the command to this file")
+	_ = pf.MarkHidden("cpuprofile")
+	_ = pf.MarkHidden("memprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return o.start() }
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return o.stop() }
 }
 
-// startProfiles starts the CPU profile if asked for; stopProfiles ends it and writes the heap
-// profile. execute calls them around the command.
-func startProfiles() error {
-	if profileFlags.mem != "" {
+func (o *profileOptions) start() error {
+	if o.mem != "" {
 		runtime.MemProfileRate = 4096
 	}
-	if profileFlags.cpu == "" {
+	if o.cpu == "" {
 		return nil
 	}
-	f, err := os.Create(profileFlags.cpu)
+	f, err := os.Create(o.cpu)
 	if err != nil {
 		return fmt.Errorf("--cpuprofile: %w", err)
 	}
@@ -45,22 +43,22 @@ func startProfiles() error {
 		f.Close()
 		return fmt.Errorf("--cpuprofile: %w", err)
 	}
-	profileFlags.cpuFile = f
+	o.cpuFile = f
 	return nil
 }
 
-func stopProfiles() error {
-	if profileFlags.cpuFile != nil {
+func (o *profileOptions) stop() error {
+	if o.cpuFile != nil {
 		pprof.StopCPUProfile()
-		if err := profileFlags.cpuFile.Close(); err != nil {
+		if err := o.cpuFile.Close(); err != nil {
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
-		profileFlags.cpuFile = nil
+		o.cpuFile = nil
 	}
-	if profileFlags.mem == "" {
+	if o.mem == "" {
 		return nil
 	}
-	f, err := os.Create(profileFlags.mem)
+	f, err := os.Create(o.mem)
 	if err != nil {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
@@ -69,23 +67,4 @@ func stopProfiles() error {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
 	return nil
-}
-
-// phaseTimes prints, when SAELAB_TIMINGS is set, how long each phase of a command took (wall
-// time since the previous mark) to stderr; a development aid like --cpuprofile.
-var phaseTimes = struct {
-	on   bool
-	last time.Time
-}{on: os.Getenv("SAELAB_TIMINGS") != "", last: time.Now()}
-
-func markPhase(name string) {
-	if !phaseTimes.on {
-		return
-	}
-	now := time.Now()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(os.Stderr, "timing: %-28s %7.1f ms  (heap %5.1f MB, sys %5.1f MB)\n", name,
-		float64(now.Sub(phaseTimes.last).Microseconds())/1000, float64(ms.HeapAlloc)/1e6, float64(ms.Sys)/1e6)
-	phaseTimes.last = now
 }

@@ -1,19 +1,24 @@
-package main
+package config
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"saelab/sae"
 	"saelab/toymodel"
 )
 
-var demoFlags = []func(*ConfigFlags){AddDemoFlags}
-var modelFlags = []func(*ConfigFlags){AddModelFlags, AddModelTrainFlags}
-var saeFlags = []func(*ConfigFlags){AddSAEFlags, AddSAETrainFlags}
+var demoFlags = []func(*Flags){AddDemo}
+var modelFlags = []func(*Flags){AddModel, AddModelTrain}
+var saeFlags = []func(*Flags){AddSAE, AddSAETrain}
 
 func TestDefaultsAreTheReference(t *testing.T) {
-	d := DemoConfig()
+	d := Demo()
 	if d.Model.Config != (toymodel.Config{NInst: 16, NFeatures: 5, DHidden: 2, FeatMagDistn: "unif"}) {
 		t.Errorf("demo model = %+v", d.Model.Config)
 	}
@@ -41,19 +46,19 @@ func TestDefaultsAreTheReference(t *testing.T) {
 	if runs[1].SAE.NInst != 16 || runs[1].SAE.DIn != 2 || runs[1].Train.Steps != 20000 {
 		t.Errorf("demo run config = %+v", runs[1])
 	}
-	if c := TrainSAEConfig(); c.SAETrain.Steps != 10000 || len(c.Runs) != 0 {
+	if c := TrainSAE(); c.SAETrain.Steps != 10000 || len(c.Runs) != 0 {
 		t.Errorf("train-sae defaults: steps %d, runs %v", c.SAETrain.Steps, c.Runs)
 	}
-	if c := TrainModelConfig(); c.Model.FeatureProbability != "0.01" || c.ModelTrain.Steps != 5000 {
+	if c := TrainModel(); c.Model.FeatureProbability != "0.01" || c.ModelTrain.Steps != 5000 {
 		t.Errorf("train-model defaults: %+v", c.Model)
 	}
 	// No flags, no file: the defaults.
-	c, err := resolveWith(t, DemoConfig(), demoFlags)
+	c, err := resolveWith(t, Demo(), demoFlags)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := MarshalConfig(c)
-	b, _ := MarshalConfig(DemoConfig())
+	a, _ := Marshal(c)
+	b, _ := Marshal(Demo())
 	if string(a) != string(b) {
 		t.Errorf("resolved without flags:\n%s\nwant\n%s", a, b)
 	}
@@ -75,7 +80,7 @@ runs:
   - name: adv
     sae_train: {resample_method: advanced, resample_freq: 100, resample_window: 50}
 `)
-	c, err := resolveWith(t, DemoConfig(), demoFlags, "--config", file, "--model-steps", "200", "--d-sae", "7")
+	c, err := resolveWith(t, Demo(), demoFlags, "--config", file, "--model-steps", "200", "--d-sae", "7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +110,7 @@ runs:
 		t.Fatal(err)
 	}
 	// A flag that sets both phases, over a file that sets one.
-	c, err = resolveWith(t, DemoConfig(), demoFlags, "--config", file, "--lr", "0.005", "--seed", "9")
+	c, err = resolveWith(t, Demo(), demoFlags, "--config", file, "--lr", "0.005", "--seed", "9")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +119,7 @@ runs:
 	}
 	// --n-inst moves the SAE's n_inst along, even when the file fixed it.
 	file2 := writeTempFile(t, "c2.yaml", "sae: {n_inst: 16, d_in: 2}\n")
-	c, err = resolveWith(t, DemoConfig(), demoFlags, "--config", file2, "--n-inst", "3")
+	c, err = resolveWith(t, Demo(), demoFlags, "--config", file2, "--n-inst", "3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,28 +129,28 @@ runs:
 }
 
 func TestResolvedConfigRoundTrip(t *testing.T) {
-	c := DemoConfig()
+	c := Demo()
 	c.Seed = 3
 	c.Model.Importance = "per-feature:0.9^i"
 	if _, err := c.ResolveSAERuns(16, 2); err != nil {
 		t.Fatal(err)
 	}
-	data, err := MarshalConfig(c)
+	data, err := Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var back Config
-	if err := DecodeConfig(data, &back); err != nil {
+	if err := Decode(data, &back); err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
-	again, _ := MarshalConfig(back)
+	again, _ := Marshal(back)
 	if string(again) != string(data) {
 		t.Errorf("round trip changed the config:\n%s\nvs\n%s", data, again)
 	}
 	if back.SAE.NInst != 16 || back.SAE.DIn != 2 || back.SAE.WeightNormalizeEps != 1e-8 || back.Model.Importance != "per-feature:0.9^i" {
 		t.Errorf("decoded %+v", back)
 	}
-	only, _ := MarshalConfig(c, SecSeed, SecModel, SecModelTrain)
+	only, _ := Marshal(c, SecSeed, SecModel, SecModelTrain)
 	if strings.Contains(string(only), "sae") || !strings.Contains(string(only), "model_train:") {
 		t.Errorf("sections seed, model, model_train gave:\n%s", only)
 	}
@@ -159,62 +164,80 @@ func TestConfigFileErrors(t *testing.T) {
 		{"runs:\n  - name: a\n    sae_train: {stepz: 3}\n", `line 3: unknown key "runs[0].sae_train.stepz"`},
 		{"runs:\n  - name: a\n    colour: red\n", `unknown key "runs[0].colour"`},
 		{"runs:\n  - sae: {d_sae: 3}\n", `runs[0].name: missing`},
-		{"runs:\n  - name: a\n    sae: {d_sae: many}\n", "runs[0] (a).sae: line 3: cannot unmarshal !!str `many` into int"},
-		{"model_train:\n  steps: abc\n", "line 2: cannot unmarshal !!str `abc` into int"},
+		{"runs:\n  - name: a\n    sae: {d_sae: many}\n", `line 3: runs[0].sae.d_sae = "many": must be a whole number`},
+		{"model_train:\n  steps: abc\n", `line 2: model_train.steps = "abc": must be a whole number`},
+		{"model:\n  n_inst: 3.7\n", `line 2: model.n_inst = "3.7": must be a whole number`},
+		{"model_train:\n  steps: 100.9\n", `model_train.steps = "100.9": must be a whole number`},
+		{"seed: -1\n", `seed = "-1": must be a whole number from 0`},
+		{"model:\n  n_inst: 99999999999999999999\n", `model.n_inst = "99999999999999999999": must be a whole number`},
+		{"model:\n  n_inst: 9223372036854775808\n", "must be a whole number from -9223372036854775808 to 9223372036854775807"},
+		{"sae:\n  tied_weights: 1\n", `sae.tied_weights = "1": must be true or false`},
+		{"model_train:\n  lr: fast\n", `model_train.lr = "fast": must be a number`},
+		{"sae: {matryoshka_widths: 3}\n", "sae.matryoshka_widths: expected a list"},
+		{"[1, 2]\n", "the config must be a mapping of sections"},
+		{"a: &x 1\nseed: *x\n", "unknown key"},
+		{"model: {n_inst: &x 3}\nsae: {n_inst: *x}\n", "aliases are not allowed"},
 		{"model:\n  importance: [1, 2]\n", "line 2: expected a number"},
-		{"seed: 1\nseed: 2\n", `"seed" already defined`},
+		{"seed: 1\nseed: 2\n", `key "seed" appears twice`},
 		{"seed: 1\n---\nseed: 2\n", "more than one YAML document"},
-		{"model: [1]\n", "cannot unmarshal !!seq into main.ModelConfig"},
+		{"model: [1]\n", "line 1: model: expected a mapping of keys, got a YAML list"},
 	}
 	for _, c := range cases {
-		got := DemoConfig()
-		err := DecodeConfig([]byte(c.file), &got)
+		got := Demo()
+		err := Decode([]byte(c.file), &got)
 		if err == nil {
 			t.Errorf("%q: no error, want %q", c.file, c.want)
 		} else if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q:\n got  %v\n want %s", c.file, err, c.want)
+		} else if strings.Contains(err.Error(), "unmarshal") || strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "int64") {
+			t.Errorf("%q: the message %q names Go internals", c.file, err)
 		}
 	}
 	// Empty files and comments are all defaults.
 	for _, f := range []string{"", "# nothing\n", "---\n"} {
-		got := DemoConfig()
-		if err := DecodeConfig([]byte(f), &got); err != nil {
+		got := Demo()
+		if err := Decode([]byte(f), &got); err != nil {
 			t.Errorf("%q: %v", f, err)
 		}
 	}
 	// The file name is in the error.
-	_, err := resolveWith(t, DemoConfig(), demoFlags, "--config", writeTempFile(t, "bad.yaml", "foo: 1\n"))
+	_, err := resolveWith(t, Demo(), demoFlags, "--config", writeTempFile(t, "bad.yaml", "foo: 1\n"))
 	if err == nil || !strings.Contains(err.Error(), "bad.yaml") {
 		t.Errorf("error %v does not name the file", err)
 	}
-	_, err = resolveWith(t, DemoConfig(), demoFlags, "--config", "/nonexistent/c.yaml")
-	if err == nil || !strings.Contains(err.Error(), "--config") {
+	_, err = resolveWith(t, Demo(), demoFlags, "--config", "/nonexistent/c.yaml")
+	if err == nil || !strings.Contains(err.Error(), "config file /nonexistent/c.yaml: no such file") {
 		t.Errorf("missing file: %v", err)
+	}
+	// A file that never ends, or is far too large, is refused after MaxFileBytes.
+	_, err = resolveWith(t, Demo(), demoFlags, "--config", "/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("/dev/zero: %v", err)
 	}
 }
 
 func TestBadValuesNameFieldAndRange(t *testing.T) {
 	cases := []struct {
 		defaults Config
-		flags    []func(*ConfigFlags)
+		flags    []func(*Flags)
 		args     []string
 		want     string
 	}{
-		{DemoConfig(), demoFlags, []string{"--lr", "20"}, "model_train: lr = 20: must be in (0, 10]"},
-		{DemoConfig(), demoFlags, []string{"--d-sae", "0"}, "sae: d_sae = 0: must be in [1, 65536]"},
-		{DemoConfig(), demoFlags, []string{"--sae-steps", "0"}, "sae_train: steps = 0: must be ≥ 1"},
-		{DemoConfig(), demoFlags, []string{"--n-inst", "0"}, "model: n_inst = 0: must be in [1, 65536]"},
-		{DemoConfig(), demoFlags, []string{"--sparsity-coeff", "-1"}, "sparsity_coeff = -1: must be a finite number ≥ 0"},
-		{DemoConfig(), demoFlags, []string{"--feature-probability", "1.5"}, "feature_probability[0,0] = 1.5: must be in [0, 1]"},
-		{DemoConfig(), demoFlags, []string{"--feature-probability", "per-feature:0.1,0.2"}, `model.feature_probability = "per-feature:0.1,0.2": 2 values given but n_features = 5`},
-		{TrainModelConfig(), modelFlags, []string{"--feat-mag-distn", "gauss"}, `feat_mag_distn = "gauss": must be "unif" or "normal"`},
-		{TrainModelConfig(), modelFlags, []string{"--lr-schedule", "step"}, `lr_schedule "step" is not one of constant, linear, cosine, linear_warmup, anthropic`},
-		{TrainModelConfig(), modelFlags, []string{"--n-correlated-pairs", "3"}, "the pairs need 6 features but n_features = 5"},
-		{TrainSAEConfig(), saeFlags, []string{"--resample-method", "fancy"}, `resample_method = "fancy": must be one of none, simple, advanced`},
-		{TrainSAEConfig(), saeFlags, []string{"--resample-window", "3000"}, "resample_window = 3000: must be in [1, resample_freq = 2500]"},
-		{TrainSAEConfig(), saeFlags, []string{"--arch", "bogus"}, `arch = "bogus": must be one of standard`},
-		{TrainSAEConfig(), saeFlags, []string{"--adam-beta1", "1"}, "adam_beta1 = 1: must be in [0, 1)"},
-		{TrainSAEConfig(), saeFlags, []string{"--hidden-sample-size", "0"}, "hidden_sample_size = 0: must be in [1, 65536]"},
+		{Demo(), demoFlags, []string{"--lr", "20"}, "model_train: lr = 20: must be in (0, 10]"},
+		{Demo(), demoFlags, []string{"--d-sae", "0"}, "sae: d_sae = 0: must be in [1, 65536]"},
+		{Demo(), demoFlags, []string{"--sae-steps", "0"}, "sae_train: steps = 0: must be ≥ 1"},
+		{Demo(), demoFlags, []string{"--n-inst", "0"}, "model: n_inst = 0: must be in [1, 65536]"},
+		{Demo(), demoFlags, []string{"--sparsity-coeff", "-1"}, "sparsity_coeff = -1: must be a finite number ≥ 0"},
+		{Demo(), demoFlags, []string{"--feature-probability", "1.5"}, "feature_probability[0,0] = 1.5: must be in [0, 1]"},
+		{Demo(), demoFlags, []string{"--feature-probability", "per-feature:0.1,0.2"}, `model.feature_probability = "per-feature:0.1,0.2": 2 values given but n_features = 5`},
+		{TrainModel(), modelFlags, []string{"--feat-mag-distn", "gauss"}, `feat_mag_distn = "gauss": must be "unif" or "normal"`},
+		{TrainModel(), modelFlags, []string{"--lr-schedule", "step"}, `lr_schedule "step" is not one of constant, linear, cosine, linear_warmup, anthropic`},
+		{TrainModel(), modelFlags, []string{"--n-correlated-pairs", "3"}, "the pairs need 6 features but n_features = 5"},
+		{TrainSAE(), saeFlags, []string{"--resample-method", "fancy"}, `resample_method = "fancy": must be one of none, simple, advanced`},
+		{TrainSAE(), saeFlags, []string{"--resample-window", "3000"}, "resample_window = 3000: must be in [1, resample_freq = 2500]"},
+		{TrainSAE(), saeFlags, []string{"--arch", "bogus"}, `arch = "bogus": must be one of standard`},
+		{TrainSAE(), saeFlags, []string{"--adam-beta1", "1"}, "adam_beta1 = 1: must be in [0, 1)"},
+		{TrainSAE(), saeFlags, []string{"--hidden-sample-size", "0"}, "hidden_sample_size = 0: must be in [1, 65536]"},
 	}
 	for _, c := range cases {
 		cfg, err := resolveWith(t, c.defaults, c.flags, c.args...)
@@ -231,17 +254,17 @@ func TestBadValuesNameFieldAndRange(t *testing.T) {
 		}
 	}
 	// A flag value of the wrong type is cobra's usage error, naming the flag.
-	_, err := resolveWith(t, DemoConfig(), demoFlags, "--sae-steps", "many")
+	_, err := resolveWith(t, Demo(), demoFlags, "--sae-steps", "many")
 	if err == nil || !strings.Contains(err.Error(), `invalid argument "many" for "--sae-steps"`) {
 		t.Errorf("--sae-steps many: %v", err)
 	}
 	// n_inst given for the SAE must match the model.
-	c := DemoConfig()
+	c := Demo()
 	c.SAE.NInst = 8
 	if _, err := c.ResolveSAERuns(16, 2); err == nil || !strings.Contains(err.Error(), "sae.n_inst = 8: must equal the toy model's n_inst = 16") {
 		t.Errorf("n_inst mismatch: %v", err)
 	}
-	c = DemoConfig()
+	c = Demo()
 	c.Runs = append(c.Runs, RunSpec{Name: "sae-none"})
 	if _, err := c.ResolveSAERuns(16, 2); err == nil || !strings.Contains(err.Error(), `"sae-none" is used by two runs`) {
 		t.Errorf("duplicate names: %v", err)
@@ -250,4 +273,29 @@ func TestBadValuesNameFieldAndRange(t *testing.T) {
 	if _, err := c.ResolveSAERuns(16, 2); err == nil || !strings.Contains(err.Error(), "runs[0] (Bad Name).name") {
 		t.Errorf("bad name: %v", err)
 	}
+}
+
+// resolveWith parses args with flags bound like a command's (defaults plus the given flag sets)
+// and returns the resolved config.
+func resolveWith(t *testing.T, defaults Config, add []func(*Flags), args ...string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := NewFlags(fs, defaults)
+	for _, a := range add {
+		a(f)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	return f.Resolve()
+}
+
+func writeTempFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,4 +1,4 @@
-package main
+package eval
 
 import (
 	"fmt"
@@ -10,14 +10,14 @@ import (
 	"saelab/toymodel"
 )
 
-// shrinkageFull is shrinkageSeries as it was before instanceSAE: the whole batch of every
+// figure15Full is Figure15 as it was before instanceSAE: the whole batch of every
 // instance through the whole SAE, instance i read out.
-func shrinkageFull(name string, s *sae.SAE, i int, seed uint64) ([]float64, []float64) {
+func figure15Full(s *sae.SAE, i int, seed uint64) ([]float64, []float64) {
 	I, S := s.Cfg.NInst, s.Cfg.DSAE
 	H, F := s.Model.Cfg.DHidden, s.Model.Cfg.NFeatures
 	const feat, active = 1, 1e-4
-	N := ReportShrinkageSamples
-	x, h := s.GenerateWithFeatures(N, toymodel.Streams(seed, purposeReportShrinkage, I))
+	N := Figure15Samples
+	x, h := s.GenerateWithFeatures(N, toymodel.Streams(seed, purposeFigure15, I))
 	acts := s.Forward(h, N).Acts
 	mean := make([]float64, S)
 	for b := 0; b < N; b++ {
@@ -52,10 +52,10 @@ func shrinkageFull(name string, s *sae.SAE, i int, seed uint64) ([]float64, []fl
 	return xs, ys
 }
 
-// TestShrinkageOneInstance checks that the shrinkage series from the SAE's instance i alone
+// TestFigure15OneInstance checks that the Figure-15 series from the SAE's instance i alone
 // (instanceSAE, instance i's samples only) equals, bit for bit, instance i of the whole batch
 // through the whole SAE, for every architecture.
-func TestShrinkageOneInstance(t *testing.T) {
+func TestFigure15OneInstance(t *testing.T) {
 	m, err := toymodel.New(toymodel.Config{NInst: 3, NFeatures: 5, DHidden: 2, FeatMagDistn: "unif"}, toymodel.Values{},
 		toymodel.Full([]float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 0.2, 0.2}), 1)
 	if err != nil {
@@ -63,30 +63,30 @@ func TestShrinkageOneInstance(t *testing.T) {
 	}
 	for _, arch := range []string{"standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka"} {
 		for _, tied := range []bool{false, true} {
-			c := TrainSAEConfig()
-			c.SAE.Arch, c.SAE.TiedWeights = arch, tied
+			cfg := sae.DefaultConfig(3, 2, 5)
+			cfg.Arch, cfg.TiedWeights = arch, tied
 			switch arch {
 			case "topk":
-				c.SAE.K = 1
+				cfg.K = 1
 			case "batchtopk", "matryoshka":
-				c.SAE.K = 0.5
+				cfg.K = 0.5
 			}
-			c.SAETrain.Steps = 60
-			runs, err := c.ResolveSAERuns(3, 2)
+			tc := sae.DefaultTrainConfig()
+			tc.Steps = 60
+			s, err := sae.New(cfg, m, 3)
 			if err != nil {
 				t.Fatalf("%s: %v", arch, err)
 			}
-			r, err := TrainSAE(m, runs[0], 3, &Progress{Mode: ProgressQuiet})
-			if err != nil {
+			if _, err := sae.Train(s, tc, 3, nil); err != nil {
 				t.Fatalf("%s: %v", arch, err)
 			}
 			for i := 0; i < 3; i++ {
 				name := fmt.Sprintf("%s tied=%v inst %d", arch, tied, i)
-				se, ok := shrinkageSeries("x", r.SAE, i, 7)
-				if !ok {
-					t.Fatalf("%s: no series", name)
+				se, ok, err := Figure15(s, i, 7)
+				if err != nil || !ok {
+					t.Fatalf("%s: no series: %v", name, err)
 				}
-				xs, ys := shrinkageFull("x", r.SAE, i, 7)
+				xs, ys := figure15Full(s, i, 7)
 				if !slices.Equal(se.X, xs) || !slices.Equal(se.Y, ys) {
 					t.Errorf("%s: the one-instance series differs from the whole batch's", name)
 				}

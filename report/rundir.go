@@ -1,0 +1,175 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"saelab/internal/version"
+	"saelab/sae"
+	"saelab/store"
+	"saelab/toymodel"
+)
+
+// How a run directory becomes a report: summary.json lists the runs; config.yaml,
+// model.safetensors, metrics.jsonl and each SAE run's data-log and SAE files supply the rest.
+// Nothing is retrained: the only computation is forward passes on fresh samples drawn from
+// summary.json's seed (the hidden-state scatter and the Figure-15 scatter), so the same
+// directory always gives the same report.
+
+// CompareCommand is summary.json's "command" of a compare directory: its report animates the
+// best instances of every run and opens with the comparison table.
+const CompareCommand = "compare"
+
+// Sample sizes and counts of the report's figures.
+const (
+	HiddenSamples = 512 // hidden-state scatter (spec §7.1: 200–512 points)
+	// BestAnimated is how many instances an animation shows when it shows only the best: gated
+	// and jumprelu runs (spec §9.3) and every run of a compare directory.
+	BestAnimated = 4
+	// purposeHidden keys the hidden-state scatter's sample stream.
+	purposeHidden uint64 = 0x5e1ab001
+)
+
+// WriteRunDir renders the report of a run directory into its report.html and returns the
+// path. parts are the report's parts of SAE runs that the caller built while writing them
+// (NewRunPart), so that their data logs need not be read back; nil reads everything.
+func WriteRunDir(dir string, parts map[string]*RunPart) (string, error) {
+	in, err := FromRunDir(dir, parts)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, store.ReportFile)
+	return path, WriteFile(path, in)
+}
+
+// FromRunDir builds the report's input from a run directory (see WriteRunDir).
+func FromRunDir(dir string, parts map[string]*RunPart) (Input, error) {
+	sum, err := store.ReadSummary(filepath.Join(dir, store.SummaryFile))
+	if err != nil {
+		return Input{}, err
+	}
+	abs, _ := filepath.Abs(dir)
+	in := Input{Title: "saelab: " + filepath.Base(abs), Version: version.Version, Seed: sum.Seed}
+	if sum.Version != version.Version {
+		in.Version = fmt.Sprintf("%s (run written by %s)", version.Version, sum.Version)
+	}
+	if in.ConfigYAML, err = readOptional(filepath.Join(dir, store.ConfigFile)); err != nil {
+		return Input{}, err
+	}
+	var rows []map[string]any
+	if _, err := os.Stat(filepath.Join(dir, store.MetricsFile)); err == nil {
+		if rows, err = store.ReadMetricsJSONL(filepath.Join(dir, store.MetricsFile)); err != nil {
+			return Input{}, err
+		}
+	}
+	var model *toymodel.Model
+	if len(sum.Runs) > 0 {
+		// Every run of a directory trained or used its toy model.
+		if model, _, err = store.LoadModel(filepath.Join(dir, store.ModelFile)); err != nil {
+			return Input{}, fmt.Errorf("%w (summary.json lists %d runs that need it)", err, len(sum.Runs))
+		}
+		in.Model = toyModelInput(model, sum, rows)
+	}
+	if err := addSAERuns(&in, dir, sum, model, parts); err != nil {
+		return Input{}, err
+	}
+	return in, nil
+}
+
+// readOptional returns a file's text, or "" when it does not exist.
+func readOptional(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	return string(b), err
+}
+
+// addSAERuns adds every sae run of the summary: its animation and table, its Figure-15 series,
+// and for a compare directory its comparison row.
+func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model, parts map[string]*RunPart) error {
+	compare := sum.Command == CompareCommand
+	var shrink Shrinkage
+	var names []string
+	for _, rs := range sum.Runs {
+		if rs.Kind != store.KindSAE {
+			continue
+		}
+		part := parts[rs.Name]
+		if part == nil || part.compare != compare || part.arch != rs.Arch {
+			log, err := store.ReadDataLog(filepath.Join(dir, store.DataLogFile(rs.Name)))
+			if err != nil {
+				return err
+			}
+			if part, err = NewRunPart(rs.Name, rs.Arch, log, compare); err != nil {
+				return err
+			}
+		}
+		in.Runs = append(in.Runs, part.input(rs, model))
+		s, tc, err := store.LoadSAE(filepath.Join(dir, store.SAEFile(rs.Name)), model)
+		if err != nil {
+			return err
+		}
+		settings := sae.Describe(s.Cfg, tc)
+		if err := part.figure15(s, sum.Seed); err != nil {
+			return err
+		}
+		if part.shrink != nil {
+			shrink.Series = append(shrink.Series, *part.shrink)
+			names = append(names, rs.Name)
+		}
+		if compare {
+			in.Comparison = append(in.Comparison, comparisonRow(rs, settings))
+		}
+	}
+	if len(shrink.Series) > 0 {
+		// Spec §7.6: "Act vs Reconstructed Act for {names joined by ' & '}".
+		shrink.Title = "Act vs Reconstructed Act for " + strings.Join(names, " & ")
+		in.Shrinkage = &shrink
+	}
+	return nil
+}
+
+// comparisonRow is a run's line in the comparison table: its instance means.
+func comparisonRow(rs store.RunSummary, settings string) ComparisonRow {
+	m := rs.Means()
+	row := ComparisonRow{Name: rs.Name, Arch: rs.Arch, Resample: rs.Resample, Settings: settings,
+		NInst: len(rs.Instances), WallSeconds: rs.WallSeconds, L0: m.L0, LReconstruction: m.LReconstruction,
+		MMCS: m.MMCS, DeadLatents: m.DeadLatents, ExplainedVariance: m.ExtraMean("explained_variance"),
+		L2Ratio: m.ExtraMean("l2_ratio"), ShrinkageSlope: m.ExtraMean("shrinkage_slope")}
+	if rs.MonosemanticInstances != nil {
+		row.MonosemanticInstances = *rs.MonosemanticInstances
+	}
+	return row
+}
+
+// toyModelInput is the toy model's part: its weights and a fresh hidden-state sample.
+func toyModelInput(m *toymodel.Model, sum store.Summary, rows []map[string]any) *ToyModel {
+	I, F := m.Cfg.NInst, m.Cfg.NFeatures
+	tm := &ToyModel{NInst: I, NFeatures: F, DHidden: m.Cfg.DHidden, W: m.W,
+		Importance: m.Importance, FeatureProbability: m.FeatureProbability}
+	bt := toymodel.NewBatch(HiddenSamples, I, F)
+	m.Generate(HiddenSamples, toymodel.Streams(sum.Seed, purposeHidden, I), bt)
+	tm.Hidden = m.Hidden(bt.Dense(), HiddenSamples)
+	tm.NHidden = HiddenSamples
+	for _, rs := range sum.Runs {
+		if rs.Kind == store.KindToyModel && rs.FinalLoss != nil {
+			tm.FinalLoss = *rs.FinalLoss
+		}
+		if rs.Kind != store.KindToyModel {
+			continue
+		}
+		for _, r := range rows {
+			step, ok1 := r["step"].(float64)
+			loss, ok2 := r["loss"].(float64)
+			if r["run"] == rs.Name && ok1 && ok2 {
+				tm.LossCurve = append(tm.LossCurve, Point{X: step, Y: loss})
+			}
+		}
+	}
+	return tm
+}

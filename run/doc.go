@@ -1,0 +1,19 @@
+// Package run is saelab's pipeline: a run directory, the toy model trained (or loaded), each SAE
+// run trained, evaluated and saved, the summary and the report. Every command that trains
+// (demo, compare, train-model, train-sae) is one Plan given to Execute, and a sweep runs each
+// of its cells the same way.
+//
+// Progress and results go to an Observer as events (a phase started, training progress, a run
+// finished, a file written, the pipeline finished), never to a terminal, so that a progress
+// bar, a test, a sweep runner or a web server can each listen. Execute stops between phases
+// when its context is cancelled.
+//
+// Invariants:
+//   - Everything a plan needs is validated before the run directory is created.
+//   - A run directory has one owner: Execute claims it with a lock file, held until it returns.
+//   - Every file is written atomically; summary.json and metrics.jsonl are rewritten after each
+//     finished run, so the directory always describes the runs completed so far.
+//   - SAEs train on the toy model as its file holds it (float32 weights), so train-sae on a
+//     directory reproduces the SAEs of the run that wrote it.
+//   - The same plan and seed give the same bits in every file but the wall times.
+package run
