@@ -31,8 +31,8 @@ type PhaseStarted struct {
 // train in parallel); the values are those of the latest training batches, each the mean over
 // instances (Loss per instance, as the results tables show it). Values not known yet are 0.
 type Progress struct {
-	Phase                                           string
-	Step, Steps                                     int
+	Phase                                            string
+	Step, Steps                                      int
 	Loss, LR, FracActive, LReconstruction, LSparsity float64
 }
 

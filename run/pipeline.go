@@ -32,7 +32,9 @@ type Plan struct {
 }
 
 // DemoPlan is the seed notebook's workflow on c: a toy model, then c's SAE runs.
-func DemoPlan(c config.Config) Plan { return Plan{Name: "demo", Config: c, TrainModel: true, SAEs: true} }
+func DemoPlan(c config.Config) Plan {
+	return Plan{Name: "demo", Config: c, TrainModel: true, SAEs: true}
+}
 
 // ComparePlan trains the toy model once and then c's runs selected by sel, for comparison.
 func ComparePlan(c config.Config, sel []string) Plan {
@@ -40,7 +42,9 @@ func ComparePlan(c config.Config, sel []string) Plan {
 }
 
 // TrainModelPlan trains a toy model alone.
-func TrainModelPlan(c config.Config) Plan { return Plan{Name: "train-model", Config: c, TrainModel: true} }
+func TrainModelPlan(c config.Config) Plan {
+	return Plan{Name: "train-model", Config: c, TrainModel: true}
+}
 
 // TrainSAEPlan trains c's SAE runs on the toy model at c.ModelPath.
 func TrainSAEPlan(c config.Config) Plan { return Plan{Name: "train-sae", Config: c, SAEs: true} }
