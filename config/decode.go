@@ -179,6 +179,7 @@ func checkScalar(n *yaml.Node, k reflect.Kind, path string) error {
 	return nil
 }
 
+// describePath names a config path in a message.
 func describePath(path string) string {
 	if path == "" {
 		return "the config"
@@ -222,6 +223,7 @@ func checkStruct(n *yaml.Node, t reflect.Type, path string) error {
 	return nil
 }
 
+// unknownKey is the error for a key the section does not have, listing the ones it has.
 func unknownKey(key *yaml.Node, where, path string, fields map[string]reflect.Type) error {
 	names := make([]string, 0, len(fields))
 	for name := range fields {

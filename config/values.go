@@ -49,6 +49,7 @@ func (v Values) MarshalYAML() (any, error) {
 	return string(v), nil
 }
 
+// kindName names a YAML node kind in words.
 func kindName(k yaml.Kind) string {
 	switch k {
 	case yaml.SequenceNode:

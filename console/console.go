@@ -73,6 +73,7 @@ func (c *Console) printf(format string, args ...any) {
 	}
 }
 
+// abs is path made absolute, so that every path prints the same way.
 func abs(path string) string {
 	if a, err := filepath.Abs(path); err == nil {
 		return a
@@ -80,12 +81,14 @@ func abs(path string) string {
 	return path
 }
 
+// model prints the toy model's one-line result.
 func (c *Console) model(r run.ModelResult) {
 	cfg := r.Model.Cfg
 	c.printf("%s: %d instances × %d features → d_hidden %d, %d steps in %.2f s, final loss per instance %.6g\n",
 		run.ModelRunName, cfg.NInst, cfg.NFeatures, cfg.DHidden, r.Steps, r.WallSeconds, r.FinalLoss())
 }
 
+// sae prints an SAE run's line and its per-instance table, and keeps its comparison line.
 func (c *Console) sae(r *run.SAEResult) {
 	rs := r.RunSummary()
 	m := rs.Means()
@@ -112,6 +115,7 @@ func (c *Console) sae(r *run.SAEResult) {
 	}
 }
 
+// finished prints the comparison table of a compare run and where the report is.
 func (c *Console) finished(e run.Finished) {
 	if e.Summary.Command == report.CompareCommand && !c.quiet {
 		fmt.Fprintln(c.out)

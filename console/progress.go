@@ -33,6 +33,7 @@ type progress struct {
 	ph  *phase
 }
 
+// started opens a phase: a bar, or the clock of the plain lines.
 func (p *progress) started(e run.PhaseStarted) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -55,6 +56,7 @@ func (p *progress) started(e run.PhaseStarted) {
 	p.ph = ph
 }
 
+// update redraws the bar, or prints a plain line every PlainInterval.
 func (p *progress) update(e run.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -75,6 +77,7 @@ func (p *progress) update(e run.Progress) {
 	}
 }
 
+// finished closes the phase.
 func (p *progress) finished(e run.PhaseFinished) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -104,4 +107,5 @@ func fields(e run.Progress) string {
 	return strings.Join(f, " ")
 }
 
+// fmtG formats a progress value with 4 significant digits.
 func fmtG(x float64) string { return fmt.Sprintf("%.4g", x) }

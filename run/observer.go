@@ -71,4 +71,5 @@ func (Finished) isEvent()      {}
 // nop is the observer of a nil Options.Observer.
 type nop struct{}
 
+// Observe ignores the event.
 func (nop) Observe(Event) {}

@@ -58,6 +58,7 @@ func StageAtomic(path string, write func(io.Writer) error) (*Staged, error) {
 	return stageAtomic(path, 0o644, write, atomicBufSize)
 }
 
+// stageAtomic writes a temporary file next to path; Commit renames it into place.
 func stageAtomic(path string, perm os.FileMode, write func(io.Writer) error, bufSize int) (_ *Staged, err error) {
 	if write == nil {
 		return nil, fmt.Errorf("write %s: nil write function", path)

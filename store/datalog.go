@@ -155,6 +155,7 @@ func legacyParamShape(name string, shape []int, i int) bool {
 	return name == "threshold" && equalShape(shape, []int{i, 1})
 }
 
+// product is the number of elements of a shape.
 func product(shape []int) int {
 	n := 1
 	for _, d := range shape {
@@ -163,6 +164,7 @@ func product(shape []int) int {
 	return n
 }
 
+// sortedKeys returns a map's keys in order, so that files are written deterministically.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -175,6 +177,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // scalarFields names the float fields of sae.Scalars on disk, in the order of scalarValues.
 var scalarFields = []string{"lr", "loss", "l_reconstruction", "l_sparsity", "frac_active"}
 
+// scalarValues points at sc's float fields in the order of scalarFields.
 func scalarValues(sc *sae.Scalars) []*float64 {
 	return []*float64{&sc.LR, &sc.Loss, &sc.LReconstruction, &sc.LSparsity, &sc.FracActive}
 }

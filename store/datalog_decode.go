@@ -81,6 +81,7 @@ func readDataLogMeta(md map[string]string, log *sae.DataLog) error {
 // tensorFile looks tensors up by name with the format's shape checks.
 type tensorFile struct{ byName map[string]Tensor }
 
+// get returns a tensor that must exist.
 func (tf *tensorFile) get(name string) (Tensor, error) {
 	t, ok := tf.byName[name]
 	if !ok {
@@ -107,6 +108,7 @@ func (tf *tensorFile) shaped(name string, shape ...int) (Tensor, error) {
 	return t, err
 }
 
+// readResamples reads the resampling events.
 func readResamples(tf *tensorFile) ([]sae.ResampleEvent, error) {
 	stepsT, err := tf.vector("resample_steps", "R")
 	if err != nil {
@@ -131,6 +133,7 @@ func readResamples(tf *tensorFile) ([]sae.ResampleEvent, error) {
 	return out, nil
 }
 
+// readScalars reads the training-batch scalars of the logged steps.
 func readScalars(tf *tensorFile) ([]sae.Scalars, error) {
 	stepT, err := tf.vector("scalar.step", "K")
 	if err != nil {
@@ -225,6 +228,7 @@ func splitRecords(log *sae.DataLog, steps []int, fixed [4]Tensor, params, terms 
 	return recs
 }
 
+// toInts reads an integer tensor, refusing values that are not exact integers.
 func toInts(t Tensor) ([]int, error) {
 	out := make([]int, len(t.Data))
 	for k, x := range t.Data {
@@ -236,6 +240,7 @@ func toInts(t Tensor) ([]int, error) {
 	return out, nil
 }
 
+// equalShape reports whether two shapes are the same.
 func equalShape(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

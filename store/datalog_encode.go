@@ -81,6 +81,7 @@ type recordStack struct {
 	terms                 map[string][][]float32
 }
 
+// newRecordStack gathers and checks every record of log.
 func newRecordStack(log *sae.DataLog) (*recordStack, error) {
 	T := len(log.Records)
 	st := &recordStack{steps: make([]float64, T), paramShapes: map[string][]int{}}

@@ -25,6 +25,7 @@ func WriteMetricsJSONL(path string, rows []map[string]any) error {
 	return WriteFileAtomic(path, b.Bytes(), 0o644)
 }
 
+// encodeMetricsJSONL writes one JSON object per row, keys sorted.
 func encodeMetricsJSONL(b *bytes.Buffer, rows []map[string]any) error {
 	var vb bytes.Buffer
 	enc := json.NewEncoder(&vb)
@@ -83,6 +84,7 @@ func ReadMetricsJSONL(path string) ([]map[string]any, error) {
 	return rows, nil
 }
 
+// decodeMetricsJSONL reads one JSON object per non-blank line.
 func decodeMetricsJSONL(r io.Reader) ([]map[string]any, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)

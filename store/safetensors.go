@@ -137,6 +137,8 @@ func EncodeSafetensors(tensors []Tensor, metadata map[string]string) ([]byte, er
 	return buf.Bytes(), nil
 }
 
+// stPlan is a safetensors file about to be written: its padded JSON header and its tensors in
+// file order (largest dtype first, then by name, so every tensor's data stays aligned).
 type stPlan struct {
 	header  []byte // padded JSON
 	order   []*Tensor
@@ -144,43 +146,15 @@ type stPlan struct {
 	dataLen int64
 }
 
+// planSafetensors validates the tensors and metadata and lays out the file.
 func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, error) {
 	p := &stPlan{}
 	seen := make(map[string]bool, len(tensors))
 	for i := range tensors {
 		t := &tensors[i]
-		if t.Name == "" {
-			return nil, fmt.Errorf("safetensors: tensor %d: empty name", i)
-		}
-		if t.Name == metadataKey {
-			return nil, fmt.Errorf("safetensors: tensor %d: name %q is reserved", i, t.Name)
-		}
-		if !utf8.ValidString(t.Name) {
-			return nil, fmt.Errorf("safetensors: tensor %d: name %q is not valid UTF-8", i, t.Name)
-		}
-		if seen[t.Name] {
-			return nil, fmt.Errorf("safetensors: tensor %q: duplicate name", t.Name)
-		}
-		seen[t.Name] = true
-		n := 1
-		for _, d := range t.Shape {
-			if d < 0 {
-				return nil, fmt.Errorf("safetensors: tensor %q: field shape %v has a negative dimension", t.Name, t.Shape)
-			}
-			if d != 0 && n > math.MaxInt/d {
-				return nil, fmt.Errorf("safetensors: tensor %q: field shape %v is too large", t.Name, t.Shape)
-			}
-			n *= d
-		}
-		if got := t.size(); got != n {
-			return nil, fmt.Errorf("safetensors: tensor %q: shape %v holds %d values but Data has %d", t.Name, t.Shape, n, got)
-		}
-		dt := t.Dtype
-		if dt == "" {
-			dt = DtypeF32
-		}
-		if _, ok := dtypeSizes[dt]; !ok {
-			return nil, fmt.Errorf("safetensors: tensor %q: unsupported dtype %q (supported: %s)", t.Name, t.Dtype, supportedDtypes())
+		dt, err := checkTensor(i, t, seen)
+		if err != nil {
+			return nil, err
 		}
 		p.order = append(p.order, t)
 		p.dtypes = append(p.dtypes, dt)
@@ -190,7 +164,48 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 			return nil, fmt.Errorf("safetensors: metadata key %q: key or value is not valid UTF-8", k)
 		}
 	}
+	p.sort()
+	return p, p.writeHeader(metadata)
+}
 
+// checkTensor validates tensor i (name, shape against its data, dtype) and returns its dtype.
+func checkTensor(i int, t *Tensor, seen map[string]bool) (string, error) {
+	switch {
+	case t.Name == "":
+		return "", fmt.Errorf("safetensors: tensor %d: empty name", i)
+	case t.Name == metadataKey:
+		return "", fmt.Errorf("safetensors: tensor %d: name %q is reserved", i, t.Name)
+	case !utf8.ValidString(t.Name):
+		return "", fmt.Errorf("safetensors: tensor %d: name %q is not valid UTF-8", i, t.Name)
+	case seen[t.Name]:
+		return "", fmt.Errorf("safetensors: tensor %q: duplicate name", t.Name)
+	}
+	seen[t.Name] = true
+	n := 1
+	for _, d := range t.Shape {
+		if d < 0 {
+			return "", fmt.Errorf("safetensors: tensor %q: field shape %v has a negative dimension", t.Name, t.Shape)
+		}
+		if d != 0 && n > math.MaxInt/d {
+			return "", fmt.Errorf("safetensors: tensor %q: field shape %v is too large", t.Name, t.Shape)
+		}
+		n *= d
+	}
+	if got := t.size(); got != n {
+		return "", fmt.Errorf("safetensors: tensor %q: shape %v holds %d values but Data has %d", t.Name, t.Shape, n, got)
+	}
+	dt := t.Dtype
+	if dt == "" {
+		dt = DtypeF32
+	}
+	if _, ok := dtypeSizes[dt]; !ok {
+		return "", fmt.Errorf("safetensors: tensor %q: unsupported dtype %q (supported: %s)", t.Name, t.Dtype, supportedDtypes())
+	}
+	return dt, nil
+}
+
+// sort puts the tensors in file order: larger dtypes first, then by name.
+func (p *stPlan) sort() {
 	idx := make([]int, len(p.order))
 	for i := range idx {
 		idx[i] = i
@@ -208,14 +223,17 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 		order[i], dts[i] = p.order[j], p.dtypes[j]
 	}
 	p.order, p.dtypes = order, dts
+}
 
+// writeHeader builds the JSON header with each tensor's offsets, padded to 8 bytes.
+func (p *stPlan) writeHeader(metadata map[string]string) error {
 	var h bytes.Buffer
 	h.WriteByte('{')
 	first := true
 	if len(metadata) > 0 {
 		mb, err := marshalNoEscape(metadata)
 		if err != nil {
-			return nil, fmt.Errorf("safetensors: field __metadata__: %w", err)
+			return fmt.Errorf("safetensors: field __metadata__: %w", err)
 		}
 		h.WriteString(`"__metadata__":`)
 		h.Write(mb)
@@ -229,7 +247,7 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 		first = false
 		nb, err := marshalNoEscape(t.Name)
 		if err != nil {
-			return nil, fmt.Errorf("safetensors: tensor %q: %w", t.Name, err)
+			return fmt.Errorf("safetensors: tensor %q: %w", t.Name, err)
 		}
 		h.Write(nb)
 		size := int64(t.size()) * int64(dtypeSizes[p.dtypes[i]])
@@ -247,9 +265,10 @@ func planSafetensors(tensors []Tensor, metadata map[string]string) (*stPlan, err
 	}
 	p.header = h.Bytes()
 	p.dataLen = off
-	return p, nil
+	return nil
 }
 
+// marshalNoEscape is JSON without HTML escaping (safetensors headers are plain JSON).
 func marshalNoEscape(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -75,12 +75,6 @@ func ValidateSummary(s Summary) error {
 	if s.Version == "" {
 		return fmt.Errorf("field version is empty")
 	}
-	finite := func(field string, v float64) error {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("field %s is %v; JSON cannot hold NaN or Inf", field, v)
-		}
-		return nil
-	}
 	for i, r := range s.Runs {
 		at := fmt.Sprintf("runs[%d] (%q)", i, r.Name)
 		if r.Name == "" {
@@ -92,65 +86,86 @@ func ValidateSummary(s Summary) error {
 		if err := finite(at+".wall_seconds", r.WallSeconds); err != nil {
 			return err
 		}
+		var err error
 		switch r.Kind {
 		case KindToyModel:
-			switch {
-			case r.Arch != "":
-				return fmt.Errorf("field %s.arch is set on a toymodel run", at)
-			case r.Resample != "":
-				return fmt.Errorf("field %s.resample is set on a toymodel run", at)
-			case r.MonosemanticInstances != nil:
-				return fmt.Errorf("field %s.monosemantic_instances is set on a toymodel run", at)
-			case r.MeanMMCS != nil:
-				return fmt.Errorf("field %s.mean_mmcs is set on a toymodel run", at)
-			case len(r.Instances) > 0:
-				return fmt.Errorf("field %s.instances is set on a toymodel run", at)
-			case len(r.Extra) > 0:
-				return fmt.Errorf("field %s.extra is set on a toymodel run", at)
-			case r.FinalLoss == nil:
-				return fmt.Errorf("field %s.final_loss is missing on a toymodel run", at)
-			}
-			if err := finite(at+".final_loss", *r.FinalLoss); err != nil {
-				return err
-			}
+			err = validateToyModelRun(at, r)
 		case KindSAE:
-			switch {
-			case r.FinalLoss != nil:
-				return fmt.Errorf("field %s.final_loss is set on an sae run", at)
-			case r.Arch == "":
-				return fmt.Errorf("field %s.arch is missing on an sae run", at)
-			case r.Resample == "":
-				return fmt.Errorf("field %s.resample is missing on an sae run (use \"none\")", at)
-			case r.MonosemanticInstances == nil:
-				return fmt.Errorf("field %s.monosemantic_instances is missing on an sae run", at)
-			case r.MeanMMCS == nil:
-				return fmt.Errorf("field %s.mean_mmcs is missing on an sae run", at)
-			case len(r.Instances) == 0:
-				return fmt.Errorf("field %s.instances is missing or empty on an sae run", at)
-			}
-			if err := finite(at+".mean_mmcs", *r.MeanMMCS); err != nil {
-				return err
-			}
-			if err := checkExtra(at, r.Extra); err != nil {
-				return err
-			}
-			for j, in := range r.Instances {
-				ia := fmt.Sprintf("%s.instances[%d]", at, j)
-				for _, f := range []struct {
-					name string
-					v    float64
-				}{{"loss", in.Loss}, {"l_reconstruction", in.LReconstruction}, {"l_sparsity", in.LSparsity},
-					{"l0", in.L0}, {"mmcs", in.MMCS}} {
-					if err := finite(ia+"."+f.name, f.v); err != nil {
-						return err
-					}
-				}
-				if err := checkExtra(ia, in.Extra); err != nil {
-					return err
-				}
-			}
+			err = validateSAERun(at, r)
 		default:
-			return fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
+			err = fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finite refuses NaN and ±Inf, which JSON cannot hold.
+func finite(field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("field %s is %v; JSON cannot hold NaN or Inf", field, v)
+	}
+	return nil
+}
+
+// validateToyModelRun checks a toymodel run's fields.
+func validateToyModelRun(at string, r RunSummary) error {
+	switch {
+	case r.Arch != "":
+		return fmt.Errorf("field %s.arch is set on a toymodel run", at)
+	case r.Resample != "":
+		return fmt.Errorf("field %s.resample is set on a toymodel run", at)
+	case r.MonosemanticInstances != nil:
+		return fmt.Errorf("field %s.monosemantic_instances is set on a toymodel run", at)
+	case r.MeanMMCS != nil:
+		return fmt.Errorf("field %s.mean_mmcs is set on a toymodel run", at)
+	case len(r.Instances) > 0:
+		return fmt.Errorf("field %s.instances is set on a toymodel run", at)
+	case len(r.Extra) > 0:
+		return fmt.Errorf("field %s.extra is set on a toymodel run", at)
+	case r.FinalLoss == nil:
+		return fmt.Errorf("field %s.final_loss is missing on a toymodel run", at)
+	}
+	return finite(at+".final_loss", *r.FinalLoss)
+}
+
+// validateSAERun checks an sae run's fields and every instance's numbers.
+func validateSAERun(at string, r RunSummary) error {
+	switch {
+	case r.FinalLoss != nil:
+		return fmt.Errorf("field %s.final_loss is set on an sae run", at)
+	case r.Arch == "":
+		return fmt.Errorf("field %s.arch is missing on an sae run", at)
+	case r.Resample == "":
+		return fmt.Errorf("field %s.resample is missing on an sae run (use \"none\")", at)
+	case r.MonosemanticInstances == nil:
+		return fmt.Errorf("field %s.monosemantic_instances is missing on an sae run", at)
+	case r.MeanMMCS == nil:
+		return fmt.Errorf("field %s.mean_mmcs is missing on an sae run", at)
+	case len(r.Instances) == 0:
+		return fmt.Errorf("field %s.instances is missing or empty on an sae run", at)
+	}
+	if err := finite(at+".mean_mmcs", *r.MeanMMCS); err != nil {
+		return err
+	}
+	if err := checkExtra(at, r.Extra); err != nil {
+		return err
+	}
+	for j, in := range r.Instances {
+		ia := fmt.Sprintf("%s.instances[%d]", at, j)
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"loss", in.Loss}, {"l_reconstruction", in.LReconstruction}, {"l_sparsity", in.LSparsity},
+			{"l0", in.L0}, {"mmcs", in.MMCS}} {
+			if err := finite(ia+"."+f.name, f.v); err != nil {
+				return err
+			}
+		}
+		if err := checkExtra(ia, in.Extra); err != nil {
+			return err
 		}
 	}
 	return nil

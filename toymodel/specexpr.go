@@ -179,12 +179,14 @@ func (p *exprParser) enter() error {
 	return nil
 }
 
+// skip moves past blanks.
 func (p *exprParser) skip() {
 	for p.pos < len(p.s) && (p.s[p.pos] == ' ' || p.s[p.pos] == '\t') {
 		p.pos++
 	}
 }
 
+// peek returns the next non-blank byte (0 at the end).
 func (p *exprParser) peek() byte {
 	p.skip()
 	if p.pos < len(p.s) {
@@ -218,6 +220,7 @@ func (p *exprParser) chain(ops string, operand func() (expr, error)) (expr, erro
 	return c, nil
 }
 
+// product parses unary (* | / unary)*.
 func (p *exprParser) product() (expr, error) { return p.chain("*/", p.unary) }
 
 // unary parses a run of signs (counted, not recursed) and then a power.
@@ -234,6 +237,7 @@ func (p *exprParser) unary() (expr, error) {
 	return negExpr{x}, nil
 }
 
+// power parses atom [^ unary], right-associative.
 func (p *exprParser) power() (expr, error) {
 	base, err := p.atom()
 	if err != nil {
@@ -254,6 +258,7 @@ func (p *exprParser) power() (expr, error) {
 	return powExpr{base, exp}, nil
 }
 
+// atom parses a parenthesised expression, a number, a variable or a call.
 func (p *exprParser) atom() (expr, error) {
 	c := p.peek()
 	switch {

@@ -16,6 +16,7 @@ type benchOptions struct {
 	noTorch bool
 }
 
+// newBenchCmd binds bench's flags.
 func newBenchCmd() *cobra.Command {
 	var o benchOptions
 	cmd := &cobra.Command{
@@ -51,6 +52,7 @@ says which kernels ran.`,
 	return cmd
 }
 
+// runBench runs one benchmark child, or the whole table.
 func runBench(cmd *cobra.Command, o *benchOptions) error {
 	if o.child != "" {
 		return bench.RunChild(o.child, o.Quick, cmd.OutOrStdout())

@@ -9,6 +9,7 @@ import (
 	"saelab/run"
 )
 
+// newCompareCmd trains every architecture on one toy model.
 func newCompareCmd() *cobra.Command {
 	var archs []string
 	cmd := &cobra.Command{
@@ -48,6 +49,7 @@ under runs: with their overrides); the flags override it.`,
 	})
 }
 
+// newTrainSAECmd trains SAEs on an existing toy model.
 func newTrainSAECmd() *cobra.Command {
 	var name string
 	cmd := &cobra.Command{

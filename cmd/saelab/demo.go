@@ -7,6 +7,7 @@ import (
 	"saelab/run"
 )
 
+// newDemoCmd runs the notebook's workflow.
 func newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -26,6 +27,7 @@ overrides.`,
 	})
 }
 
+// newTrainModelCmd trains a toy model alone.
 func newTrainModelCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train-model",

@@ -19,6 +19,7 @@ import (
 	"saelab/internal/version"
 )
 
+// main runs the command line with SIGINT and SIGTERM cancelling the context.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -52,6 +53,7 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	return 1
 }
 
+// newRootCmd wires every command under saelab.
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "saelab",
@@ -72,6 +74,7 @@ Start with:  saelab demo`,
 	return root
 }
 
+// newVersionCmd prints the version.
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
@@ -87,6 +90,7 @@ func newVersionCmd() *cobra.Command {
 // usageError marks an error in the command line itself.
 type usageError struct{ error }
 
+// Unwrap returns the command-line error.
 func (e usageError) Unwrap() error { return e.error }
 
 // exactArgs is cobra.ExactArgs with a usage error.

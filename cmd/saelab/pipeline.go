@@ -17,6 +17,7 @@ type outputOptions struct {
 	quiet bool
 }
 
+// bindOutput registers --out and --quiet.
 func bindOutput(cmd *cobra.Command, o *outputOptions) {
 	cmd.Flags().StringVar(&o.out, "out", "", "run directory to create (default runs/<YYYYMMDD-HHMMSS>-<command>)")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output; print only where the report is")

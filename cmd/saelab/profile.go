@@ -17,6 +17,7 @@ type profileOptions struct {
 	cpuFile  *os.File
 }
 
+// addProfileFlags registers the hidden profiling flags on every command.
 func addProfileFlags(root *cobra.Command) {
 	o := &profileOptions{}
 	pf := root.PersistentFlags()
@@ -28,6 +29,7 @@ func addProfileFlags(root *cobra.Command) {
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return o.stop() }
 }
 
+// start begins the CPU profile, if asked for.
 func (o *profileOptions) start() error {
 	if o.mem != "" {
 		runtime.MemProfileRate = 4096
@@ -47,6 +49,7 @@ func (o *profileOptions) start() error {
 	return nil
 }
 
+// stop ends the CPU profile and writes the heap profile, if asked for.
 func (o *profileOptions) stop() error {
 	if o.cpuFile != nil {
 		pprof.StopCPUProfile()

@@ -9,6 +9,7 @@ import (
 	"saelab/report"
 )
 
+// newReportCmd re-renders a run directory's report.
 func newReportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "report DIR",
