@@ -36,7 +36,7 @@ type ModelConfig struct {
 }
 
 // RunSpec is one SAE run: a name and partial sae / sae_train sections that override the
-// shared ones for this run only, e.g. {name: sae-simple, sae_train: {resample_method: simple}}.
+// shared ones for this run only, e.g. {name: simple, sae_train: {resample_method: simple}}.
 type RunSpec struct {
 	Name     string    `yaml:"name"`
 	SAE      yaml.Node `yaml:"sae,omitempty"`

@@ -40,7 +40,7 @@ func TestDefaultsAreTheReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 2 || runs[0].Name != "sae-none" || runs[0].Train.Resample != "none" || runs[1].Name != "sae-simple" || runs[1].Train.Resample != "simple" {
+	if len(runs) != 2 || runs[0].Name != "none" || runs[0].Train.Resample != "none" || runs[1].Name != "simple" || runs[1].Train.Resample != "simple" {
 		t.Errorf("demo runs = %+v", runs)
 	}
 	if runs[1].SAE.NInst != 16 || runs[1].SAE.DIn != 2 || runs[1].Train.Steps != 20000 {
@@ -265,8 +265,8 @@ func TestBadValuesNameFieldAndRange(t *testing.T) {
 		t.Errorf("n_inst mismatch: %v", err)
 	}
 	c = Demo()
-	c.Runs = append(c.Runs, RunSpec{Name: "sae-none"})
-	if _, err := c.ResolveSAERuns(16, 2); err == nil || !strings.Contains(err.Error(), `"sae-none" is used by two runs`) {
+	c.Runs = append(c.Runs, RunSpec{Name: "none"})
+	if _, err := c.ResolveSAERuns(16, 2); err == nil || !strings.Contains(err.Error(), `"none" is used by two runs`) {
 		t.Errorf("duplicate names: %v", err)
 	}
 	c.Runs = []RunSpec{{Name: "Bad Name"}}

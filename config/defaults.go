@@ -19,8 +19,8 @@ func Demo() Config {
 	}
 	c.SAETrain.Steps = 20000
 	c.Runs = []RunSpec{
-		{Name: "sae-none", SAETrain: mapNode("resample_method", "none")},
-		{Name: "sae-simple", SAETrain: mapNode("resample_method", "simple")},
+		{Name: "none", SAETrain: mapNode("resample_method", "none")},
+		{Name: "simple", SAETrain: mapNode("resample_method", "simple")},
 	}
 	return c
 }

@@ -46,11 +46,12 @@ type SAERun struct {
 	Train sae.TrainConfig
 }
 
-// DefaultRunName names a run from its architecture and resampling method: sae-none,
-// sae-simple, ... for the standard SAE, <arch>-<resample> otherwise.
+// DefaultRunName names a run from its architecture and resampling method: none, simple, ...
+// for the standard SAE, <arch>-<resample> otherwise (gated-advanced). Its files are then
+// sae-<run>.safetensors and datalog-<run>.safetensors.
 func DefaultRunName(arch, resample string) string {
 	if arch == "" || arch == "standard" {
-		return "sae-" + resample
+		return resample
 	}
 	return arch + "-" + resample
 }

@@ -101,7 +101,7 @@ func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model,
 		}
 		part := parts[rs.Name]
 		if part == nil || part.compare != compare || part.arch != rs.Arch {
-			log, err := store.ReadDataLog(filepath.Join(dir, store.DataLogFile(rs.Name)))
+			log, err := store.ReadDataLog(store.FindDataLogFile(dir, rs.Name))
 			if err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model,
 			}
 		}
 		in.Runs = append(in.Runs, part.input(rs, model))
-		s, tc, err := store.LoadSAE(filepath.Join(dir, store.SAEFile(rs.Name)), model)
+		s, tc, err := store.LoadSAE(store.FindSAEFile(dir, rs.Name), model)
 		if err != nil {
 			return err
 		}

@@ -38,8 +38,8 @@ func Example_demo() {
 	}
 	fmt.Println("runs in summary.json:", len(d.Summary.Runs), "progress events:", progress > 0)
 	// Output:
-	// sae-none: monosemantic 1/4
-	// sae-simple: monosemantic 1/4
+	// none: monosemantic 1/4
+	// simple: monosemantic 1/4
 	// report: report.html
 	// runs in summary.json: 3 progress events: true
 }

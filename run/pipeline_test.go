@@ -44,7 +44,7 @@ func TestExecuteEvents(t *testing.T) {
 	if _, err := Execute(context.Background(), DemoPlan(tinyConfig()), Options{Out: out, Observer: obs}); err != nil {
 		t.Fatal(err)
 	}
-	want := "dir,start toy model,done toy model,model,start sae-none,done sae-none,sae sae-none,start sae-simple,done sae-simple,sae sae-simple,finished"
+	want := "dir,start toy model,done toy model,model,start none,done none,sae none,start simple,done simple,sae simple,finished"
 	if got := strings.Join(kinds, ","); got != want {
 		t.Errorf("events\n got  %s\n want %s", got, want)
 	}

@@ -27,16 +27,42 @@ const (
 	maxRunDirSuffix = 1000
 )
 
-// SAEFile is the SAE weights file of run: sae-<run>.safetensors, without doubling a leading
-// "sae-" (run "sae-none" → sae-none.safetensors). run should satisfy
-// ValidateRunName.
-func SAEFile(run string) string { return "sae-" + strings.TrimPrefix(run, "sae-") + ".safetensors" }
+// SAEFile is the SAE file of run: sae-<run>.safetensors. run should satisfy ValidateRunName.
+func SAEFile(run string) string { return "sae-" + run + ".safetensors" }
 
-// DataLogFile is the data-log file of run: datalog-<run>.safetensors, dropping a leading "sae-"
-// (run "sae-none" → datalog-none.safetensors). run should satisfy
-// ValidateRunName.
-func DataLogFile(run string) string {
-	return "datalog-" + strings.TrimPrefix(run, "sae-") + ".safetensors"
+// DataLogFile is the data-log file of run: datalog-<run>.safetensors.
+func DataLogFile(run string) string { return "datalog-" + run + ".safetensors" }
+
+// legacyRunFile is the name that directories written before saelab 0.2 used for a run whose
+// name starts with "sae-" (the prefix was not doubled: run sae-none → sae-none.safetensors and
+// datalog-none.safetensors), or "" when there is none.
+func legacyRunFile(prefix, run string) string {
+	if !strings.HasPrefix(run, "sae-") {
+		return ""
+	}
+	return prefix + strings.TrimPrefix(run, "sae-") + ".safetensors"
+}
+
+// FindSAEFile is the path of run's SAE file in dir: SAEFile, or the older name when only that
+// exists, so that old run directories still read.
+func FindSAEFile(dir, run string) string { return findRunFile(dir, SAEFile(run), legacyRunFile("sae-", run)) }
+
+// FindDataLogFile is FindSAEFile for the data log.
+func FindDataLogFile(dir, run string) string {
+	return findRunFile(dir, DataLogFile(run), legacyRunFile("datalog-", run))
+}
+
+func findRunFile(dir, name, legacy string) string {
+	p := filepath.Join(dir, name)
+	if legacy == "" {
+		return p
+	}
+	if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, legacy)); err == nil {
+			return filepath.Join(dir, legacy)
+		}
+	}
+	return p
 }
 
 // ValidateRunName accepts 1 to MaxRunNameLen characters from [a-z0-9_-].

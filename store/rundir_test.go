@@ -62,9 +62,29 @@ func TestValidateRunName(t *testing.T) {
 }
 
 func TestRunFileNames(t *testing.T) {
-	got := []string{ConfigFile, ModelFile, SAEFile("sae-none"), DataLogFile("sae-none"), MetricsFile, SummaryFile, ReportFile}
-	want := []string{"config.yaml", "model.safetensors", "sae-none.safetensors", "datalog-none.safetensors", "metrics.jsonl", "summary.json", "report.html"}
+	got := []string{ConfigFile, ModelFile, SAEFile("none"), DataLogFile("none"), SAEFile("sae-x"), MetricsFile, SummaryFile, ReportFile}
+	want := []string{"config.yaml", "model.safetensors", "sae-none.safetensors", "datalog-none.safetensors", "sae-sae-x.safetensors", "metrics.jsonl", "summary.json", "report.html"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
+	}
+	// A directory written before the one naming rule still reads: run sae-none's files were
+	// sae-none.safetensors and datalog-none.safetensors.
+	dir := t.TempDir()
+	for _, f := range []string{"sae-none.safetensors", "datalog-none.safetensors"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := FindSAEFile(dir, "sae-none"); got != filepath.Join(dir, "sae-none.safetensors") {
+		t.Errorf("legacy SAE file: %s", got)
+	}
+	if got := FindDataLogFile(dir, "sae-none"); got != filepath.Join(dir, "datalog-none.safetensors") {
+		t.Errorf("legacy data log: %s", got)
+	}
+	if got := FindSAEFile(dir, "none"); got != filepath.Join(dir, "sae-none.safetensors") {
+		t.Errorf("new SAE file: %s", got)
+	}
+	if got := FindSAEFile(dir, "sae-x"); got != filepath.Join(dir, "sae-sae-x.safetensors") {
+		t.Errorf("a missing file keeps the new name: %s", got)
 	}
 }

@@ -19,7 +19,7 @@ func newCompareCmd() *cobra.Command {
 steps) once, then one SAE per architecture on it (d_sae 5, 20,000 steps each), each with its
 reference hyperparameters:
 
-  standard    λ 0.2, simple resampling                      (ARENA ToySAE; the demo's sae-simple)
+  standard    λ 0.2, simple resampling                      (ARENA ToySAE; the demo's run simple)
   gated       λ 1.0, advanced resampling, untied            (ARENA GatedToySAE reference run)
   jumprelu    λ 0.1, advanced resampling, tied, ε 0.01      (ARENA JumpReLUToySAE reference run)
   topk-k1     TopK k = 1, AuxK coefficient 1, no resampling (SAELens TopKTrainingSAE)
@@ -62,8 +62,8 @@ model's instance 0, which stays frozen.
 
 It writes a new run directory with a copy of the model, config.yaml, the SAE and data-log
 files, metrics.jsonl, summary.json and report.html. One run is trained, named after its
-resampling method (sae-none, sae-simple, ...; --name renames it), unless the --config file
-lists several under runs:.`,
+resampling method (none, simple, advanced; gated-none for other architectures; --name renames
+it), unless the --config file lists several under runs:.`,
 	}
 	bind := func(f *config.Flags) {
 		config.String(f, "model", "the toy model: a run directory or a model.safetensors file (config key model_path)",
@@ -71,7 +71,7 @@ lists several under runs:.`,
 		config.AddSAE(f)
 		config.AddSAETrain(f)
 	}
-	cmd.Flags().StringVar(&name, "name", "", "run name (default sae-<resample_method>)")
+	cmd.Flags().StringVar(&name, "name", "", "run name (default: the resampling method for the standard SAE, <arch>-<resample_method> otherwise)")
 	return newTrainingCmd(cmd, config.TrainSAE(), bind, func(c config.Config) (run.Plan, error) {
 		if c.ModelPath == "" {
 			return run.Plan{}, usageError{errorf("--model is required: a run directory of train-model or demo, or a model.safetensors file")}

@@ -13,8 +13,8 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Run the notebook's workflow: a toy model, an SAE without and with resampling, a report",
 		Long: `demo trains the SAE base model (16 instances, 5 features, d_hidden 2, feature probability
-0.025, 5,000 steps), then two SAEs on it (d_sae 5, 20,000 steps each): sae-none without
-resampling and sae-simple with simple resampling. It writes a run directory (config.yaml,
+0.025, 5,000 steps), then two SAEs on it (d_sae 5, 20,000 steps each): run none without
+resampling and run simple with simple resampling. It writes a run directory (config.yaml,
 model.safetensors, the SAE and data-log files, metrics.jsonl, summary.json, report.html) and
 prints where the report is.
 

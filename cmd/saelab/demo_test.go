@@ -108,12 +108,12 @@ func TestDemoRunDirectory(t *testing.T) {
 	if toy["name"] != "toy-model" || toy["kind"] != "toymodel" || toy["steps"] != 200.0 || !(toy["wall_seconds"].(float64) > 0) {
 		t.Errorf("toy-model run %v", toy)
 	}
-	for k, name := range []string{"sae-none", "sae-simple"} {
+	for k, name := range []string{"none", "simple"} {
 		r := runs[k+1].(map[string]any)
 		if got := keysOf(r); !slices.Equal(got, []string{"arch", "instances", "kind", "mean_mmcs", "monosemantic_instances", "name", "resample", "steps", "wall_seconds"}) {
 			t.Errorf("%s keys %v", name, got)
 		}
-		if r["name"] != name || r["kind"] != "sae" || r["arch"] != "standard" || r["resample"] != strings.TrimPrefix(name, "sae-") || r["steps"] != 300.0 {
+		if r["name"] != name || r["kind"] != "sae" || r["arch"] != "standard" || r["resample"] != name || r["steps"] != 300.0 {
 			t.Errorf("run %v", r)
 		}
 		insts := r["instances"].([]any)
@@ -197,7 +197,7 @@ func TestDemoRunDirectory(t *testing.T) {
 	for _, r := range rows {
 		count[r["run"]]++
 	}
-	if count["toy-model"] != 5 || count["sae-none"] != 4 || count["sae-simple"] != 4 {
+	if count["toy-model"] != 5 || count["none"] != 4 || count["simple"] != 4 {
 		t.Errorf("metrics rows per run %v", count)
 	}
 
@@ -236,7 +236,7 @@ func TestReportReRender(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("re-rendered report differs from the demo's (%d vs %d bytes)", len(orig), len(again))
 	}
-	for _, want := range []string{"sae-none", "sae-simple", "Toy model", "n_inst: 2", "plotly"} {
+	for _, want := range []string{"none", "simple", "Toy model", "n_inst: 2", "plotly"} {
 		if !bytes.Contains(again, []byte(want)) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -264,7 +264,7 @@ func TestTrainSAEReproducesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Runs) != 2 || b.Runs[0].Name != "toy-model" || b.Runs[1].Name != "sae-simple" {
+	if len(b.Runs) != 2 || b.Runs[0].Name != "toy-model" || b.Runs[1].Name != "simple" {
 		t.Fatalf("train-sae runs: %+v", b.Runs)
 	}
 	x, y := a.Runs[2], b.Runs[1]
