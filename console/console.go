@@ -56,7 +56,7 @@ func (c *Console) Observe(e run.Event) {
 	switch e := e.(type) {
 	case run.DirCreated:
 		c.printf("run directory: %s\n", abs(e.Path))
-		c.printf("(progress shows the loss per instance, averaged over instances)\n")
+		c.printf("(losses are per instance; progress shows their mean over the instances)\n")
 	case run.ModelFinished:
 		c.model(e.Result)
 	case run.SAEFinished:
@@ -84,7 +84,7 @@ func abs(path string) string {
 // model prints the toy model's one-line result.
 func (c *Console) model(r run.ModelResult) {
 	cfg := r.Model.Cfg
-	c.printf("%s: %d instances × %d features → d_hidden %d, %d steps in %.2f s, final loss per instance %.6g\n",
+	c.printf("%s: %d × %d features → %d dims, %d steps in %.2f s, loss %.4g\n",
 		run.ModelRunName, cfg.NInst, cfg.NFeatures, cfg.DHidden, r.Steps, r.WallSeconds, r.FinalLoss())
 }
 
@@ -100,9 +100,8 @@ func (c *Console) sae(r *run.SAEResult) {
 		return
 	}
 	w := c.out
-	fmt.Fprintf(w, "%s (%s, resample %s): %d steps in %.2f s; monosemantic %d/%d, mean MMCS %.4f\n",
-		r.Config.Name, r.Config.SAE.Arch, r.Config.Train.Resample, r.Config.Train.Steps, r.WallSeconds,
-		r.Eval.Monosemantic, len(r.Eval.Instances), r.Eval.MeanMMCS)
+	fmt.Fprintf(w, "%s: %s SAE, resample %s, %d steps in %.2f s\n",
+		r.Config.Name, r.Config.SAE.Arch, r.Config.Train.Resample, r.Config.Train.Steps, r.WallSeconds)
 	fmt.Fprintf(w, "  %4s %10s %10s %10s %7s %5s %7s %9s %5s\n", "inst", "loss", "L_rec", "L_sp", "L0", "dead", "MMCS", "recovered", "mono")
 	F := r.SAE.Model.Cfg.NFeatures
 	for _, in := range r.Eval.Instances {
@@ -113,6 +112,7 @@ func (c *Console) sae(r *run.SAEResult) {
 		fmt.Fprintf(w, "  %4d %10.4g %10.4g %10.4g %7.4f %5d %7.4f %6d/%-2d %5s\n", in.Index, in.Loss, in.LReconstruction,
 			in.LSparsity, in.L0, in.DeadLatents, in.Recovery.MMCS, in.Recovery.Recovered, F, mono)
 	}
+	fmt.Fprintf(w, "  monosemantic instances %d/%d, mean MMCS %.4f\n", r.Eval.Monosemantic, len(r.Eval.Instances), r.Eval.MeanMMCS)
 }
 
 // finished prints the comparison table of a compare run and where the report is.
