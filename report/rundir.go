@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"saelab/internal/version"
 	"saelab/sae"
 	"saelab/store"
@@ -60,6 +62,9 @@ func FromRunDir(dir string, parts map[string]*RunPart) (Input, error) {
 	if in.ConfigYAML, err = readOptional(filepath.Join(dir, store.ConfigFile)); err != nil {
 		return Input{}, err
 	}
+	if err := checkConfigSeed(in.ConfigYAML, sum.Seed); err != nil {
+		return Input{}, err
+	}
 	var rows []map[string]any
 	if _, err := os.Stat(filepath.Join(dir, store.MetricsFile)); err == nil {
 		if rows, err = store.ReadMetricsJSONL(filepath.Join(dir, store.MetricsFile)); err != nil {
@@ -109,11 +114,14 @@ func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model,
 				return err
 			}
 		}
-		in.Runs = append(in.Runs, part.input(rs, model))
 		s, tc, err := store.LoadSAE(store.FindSAEFile(dir, rs.Name), model)
 		if err != nil {
 			return err
 		}
+		if err := agree(rs, s, part); err != nil {
+			return err
+		}
+		in.Runs = append(in.Runs, part.input(rs, model))
 		settings := sae.Describe(s.Cfg, tc)
 		if err := part.figure15(s, sum.Seed); err != nil {
 			return err
@@ -133,6 +141,46 @@ func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model,
 	}
 	return nil
 }
+
+// agree checks that a run's summary entry, SAE file and data log describe the same run.
+func agree(rs store.RunSummary, s *sae.SAE, part *RunPart) error {
+	at := fmt.Sprintf("summary.json run %q", rs.Name)
+	switch {
+	case s.Cfg.Arch != rs.Arch:
+		return fmt.Errorf("%s has architecture %s but its SAE file holds a %s SAE; the directory mixes runs", at, rs.Arch, s.Cfg.Arch)
+	case len(rs.Instances) != s.Cfg.NInst:
+		return fmt.Errorf("%s lists %d instances but its SAE file holds %d; the directory mixes runs", at, len(rs.Instances), s.Cfg.NInst)
+	case part.run.NInst != s.Cfg.NInst || part.run.DSAE != s.Cfg.DSAE || part.run.DIn != s.Cfg.DIn:
+		return fmt.Errorf("%s: its data log is of %d instances × %d latents but its SAE file of %d × %d; the directory mixes runs",
+			at, part.run.NInst, part.run.DSAE, s.Cfg.NInst, s.Cfg.DSAE)
+	}
+	for k, in := range rs.Instances {
+		if in.Index != k {
+			return fmt.Errorf("%s: instances[%d] has index %d; want %d", at, k, in.Index, k)
+		}
+	}
+	return nil
+}
+
+// checkConfigSeed checks that config.yaml, when there is one, names the summary's seed.
+func checkConfigSeed(configYAML string, seed uint64) error {
+	if configYAML == "" {
+		return nil
+	}
+	var c struct {
+		Seed *uint64 `yaml:"seed"`
+	}
+	if err := yaml.Unmarshal([]byte(configYAML), &c); err != nil {
+		return fmt.Errorf("config.yaml is not valid YAML: %v", cleanYAML(err))
+	}
+	if c.Seed != nil && *c.Seed != seed {
+		return fmt.Errorf("config.yaml has seed %d but summary.json seed %d; the directory mixes runs", *c.Seed, seed)
+	}
+	return nil
+}
+
+// cleanYAML drops the YAML package's prefix from its messages.
+func cleanYAML(err error) string { return strings.TrimPrefix(err.Error(), "yaml: ") }
 
 // comparisonRow is a run's line in the comparison table: its instance means.
 func comparisonRow(rs store.RunSummary, settings string) ComparisonRow {

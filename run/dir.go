@@ -1,13 +1,8 @@
 package run
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,9 +12,6 @@ import (
 	"saelab/store"
 )
 
-// LockFile marks a run directory as owned by a running process; it holds the process id.
-const LockFile = ".saelab.lock"
-
 // Dir is a run directory being written, owned by this process until Close.
 type Dir struct {
 	Path    string
@@ -27,7 +19,7 @@ type Dir struct {
 	Metrics []map[string]any
 
 	obs   Observer
-	lock  string
+	lock  *store.Lock
 	mu    sync.Mutex                 // guards parts
 	parts map[string]*report.RunPart // the report's part of each SAE run written here
 }
@@ -35,65 +27,25 @@ type Dir struct {
 // CreateDir makes and claims the run directory: out if given (it must not exist or be empty),
 // else runs/<YYYYMMDD-HHMMSS>-<name> under the current directory.
 func CreateDir(out, name string, seed uint64, obs Observer) (*Dir, error) {
-	d := &Dir{Summary: store.Summary{Version: version.Version, Seed: seed, Runs: []store.RunSummary{}}, obs: obs}
+	d := &Dir{Summary: store.Summary{Version: version.Version, Seed: seed, Runs: []store.RunSummary{}}, obs: obs, Path: out}
 	if out == "" {
 		p, err := store.NewRunDir(".", name, time.Now())
 		if err != nil {
 			return nil, err
 		}
 		d.Path = p
-	} else {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return nil, fmt.Errorf("--out %s: %w", out, errors.Unwrap(err))
-		}
-		d.Path = out
 	}
-	if err := d.claim(out != ""); err != nil {
-		return nil, err
+	lock, err := store.ClaimDir(d.Path, true)
+	if err != nil {
+		return nil, fmt.Errorf("--out %s: %w; choose another directory", d.Path, err)
 	}
+	d.lock = lock
 	obs.Observe(DirCreated{Path: d.Path})
 	return d, nil
 }
 
-// claim takes the directory's lock file (create-exclusive), then checks that nothing else is
-// in it: of two processes given the same new directory, exactly one gets it.
-func (d *Dir) claim(userChosen bool) error {
-	d.lock = filepath.Join(d.Path, LockFile)
-	f, err := os.OpenFile(d.lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		owner, _ := os.ReadFile(d.lock)
-		d.lock = ""
-		return fmt.Errorf("--out %s: the directory is in use by process %s; choose another directory", d.Path, strings.TrimSpace(string(owner)))
-	}
-	if err != nil {
-		d.lock = ""
-		return fmt.Errorf("--out %s: %w", d.Path, errors.Unwrap(err))
-	}
-	_, werr := f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	entries, err := os.ReadDir(d.Path)
-	if werr == nil {
-		werr = err
-	}
-	if werr == nil && userChosen && len(entries) > 1 {
-		werr = fmt.Errorf("--out %s: the directory exists and is not empty; choose a new directory or remove it", d.Path)
-	}
-	if werr != nil {
-		d.Close()
-		return werr
-	}
-	return nil
-}
-
-// Close releases the directory's lock.
-func (d *Dir) Close() {
-	if d.lock != "" {
-		os.Remove(d.lock)
-		d.lock = ""
-	}
-}
+// Close releases the directory.
+func (d *Dir) Close() { d.lock.Release() }
 
 // File returns the path of a file in the run directory.
 func (d *Dir) File(name string) string { return filepath.Join(d.Path, name) }

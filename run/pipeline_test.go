@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"saelab/config"
+	"saelab/store"
 )
 
 func tinyConfig() config.Config {
@@ -53,7 +54,7 @@ func TestExecuteEvents(t *testing.T) {
 			t.Errorf("reported file %s: %v", f, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, LockFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, store.LockFile)); err == nil {
 		t.Error("the lock file outlived the pipeline")
 	}
 }

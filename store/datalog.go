@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strings"
 
@@ -125,9 +124,9 @@ func DataLogFits(log *sae.DataLog, opts DataLogOptions) error {
 
 // ReadDataLog reads a file written by WriteDataLog and checks every shape against the metadata.
 func ReadDataLog(path string) (sae.DataLog, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
-		return sae.DataLog{}, fmt.Errorf("data log %s: %w", path, cleanPathError(err))
+		return sae.DataLog{}, fmt.Errorf("data log %s: %w", path, err)
 	}
 	ts, md, err := decodeSafetensors(data, isSampleTensor)
 	if err != nil {

@@ -117,7 +117,10 @@ func LoadModel(path string) (*toymodel.Model, ModelSpecs, error) {
 
 // modelConfig reads the model's shape from W and its pairs and magnitudes from the metadata.
 func modelConfig(ts []Tensor, md map[string]string) (toymodel.Config, error) {
-	W, ok := FindTensor(ts, "W")
+	W, ok, err := floatTensor(ts, "W")
+	if err != nil {
+		return toymodel.Config{}, err
+	}
 	if !ok {
 		return toymodel.Config{}, fmt.Errorf("no tensor W (want W [n_inst, d_hidden, n_features])")
 	}
@@ -148,7 +151,10 @@ func modelConfig(ts []Tensor, md map[string]string) (toymodel.Config, error) {
 // instanceFeatureTensor returns the [I,F] tensor name, or def everywhere when it is absent and
 // not required.
 func instanceFeatureTensor(ts []Tensor, name string, I, F int, def float64, required bool) ([]float64, error) {
-	t, ok := FindTensor(ts, name)
+	t, ok, err := floatTensor(ts, name)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		if required {
 			return nil, fmt.Errorf("no tensor %s (want %s [n_inst, n_features])", name, name)

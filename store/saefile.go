@@ -91,7 +91,10 @@ func LoadSAE(path string, model *toymodel.Model) (*sae.SAE, sae.TrainConfig, err
 		if name == "_W_dec" {
 			name = "W_dec"
 		}
-		t, ok := FindTensor(ts, name)
+		t, ok, err := floatTensor(ts, name)
+		if err != nil {
+			return fail("%v", err)
+		}
 		if !ok {
 			return fail("no tensor %s (%s's %v tensor; without it the SAE cannot be used)", name, cfg.Arch, p.Shape)
 		}

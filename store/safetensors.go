@@ -98,11 +98,31 @@ func StageSafetensors(path string, tensors []Tensor, metadata map[string]string)
 	return StageAtomic(path, p.write)
 }
 
+// MaxFileBytes bounds the files this package reads whole (safetensors, data logs, summaries):
+// a larger file is refused before it is read.
+const MaxFileBytes = 4 << 30
+
+// readBounded reads a regular file of at most MaxFileBytes.
+func readBounded(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, cleanPathError(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if st.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("the file is %d bytes; at most %d are read", st.Size(), int64(MaxFileBytes))
+	}
+	data, err := os.ReadFile(path)
+	return data, cleanPathError(err)
+}
+
 // ReadSafetensors reads and strictly validates a safetensors file (see DecodeSafetensors).
 func ReadSafetensors(path string) ([]Tensor, map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", path, cleanPathError(err))
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	ts, md, err := DecodeSafetensors(data)
 	if err != nil {

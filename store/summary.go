@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 )
 
@@ -237,9 +236,9 @@ func DecodeSummary(data []byte) (Summary, error) {
 
 // ReadSummary reads and validates a summary.json.
 func ReadSummary(path string) (Summary, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
-		return Summary{}, fmt.Errorf("read %s: %w", path, cleanPathError(err))
+		return Summary{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	s, err := DecodeSummary(data)
 	if err != nil {

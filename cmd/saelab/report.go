@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"saelab/report"
+	"saelab/store"
 )
 
 // newReportCmd re-renders a run directory's report.
@@ -20,6 +23,14 @@ retrained; the hidden-state and shrinkage scatters draw fresh samples from the r
 the same directory always gives the same figures.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := os.Stat(args[0]); err != nil {
+				return fmt.Errorf("run directory %s: %w", args[0], errors.Unwrap(err))
+			}
+			lock, err := store.ClaimDir(args[0], false)
+			if err != nil {
+				return fmt.Errorf("run directory %s: %w; wait for it to finish", args[0], err)
+			}
+			defer lock.Release()
 			path, err := report.WriteRunDir(args[0], nil)
 			if err != nil {
 				return err
