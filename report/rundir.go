@@ -71,11 +71,17 @@ func FromRunDir(dir string, parts map[string]*RunPart) (Input, error) {
 			return Input{}, err
 		}
 	}
+	finished := 0
+	for _, rs := range sum.Runs {
+		if rs.Finished() {
+			finished++
+		}
+	}
 	var model *toymodel.Model
-	if len(sum.Runs) > 0 {
+	if finished > 0 {
 		// Every run of a directory trained or used its toy model.
 		if model, _, err = store.LoadModel(filepath.Join(dir, store.ModelFile)); err != nil {
-			return Input{}, fmt.Errorf("%w (summary.json lists %d runs that need it)", err, len(sum.Runs))
+			return Input{}, fmt.Errorf("%w (summary.json lists %d finished runs that need it)", err, finished)
 		}
 		in.Model = toyModelInput(model, sum, rows)
 	}
@@ -101,7 +107,7 @@ func addSAERuns(in *Input, dir string, sum store.Summary, model *toymodel.Model,
 	var shrink Shrinkage
 	var names []string
 	for _, rs := range sum.Runs {
-		if rs.Kind != store.KindSAE {
+		if rs.Kind != store.KindSAE || !rs.Finished() {
 			continue
 		}
 		part := parts[rs.Name]

@@ -150,7 +150,7 @@ func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) erro
 	if p.TrainModel {
 		mr, err := TrainModel(model, pr.c.ModelTrain, pr.c.Seed, d.obs)
 		if err != nil {
-			return err
+			return d.unfinished(ctx, store.RunSummary{Name: ModelRunName, Kind: store.KindToyModel, Steps: pr.c.ModelTrain.Steps}, err)
 		}
 		if model, err = d.SaveModel(mr, pr.c.Model); err != nil {
 			return err
@@ -160,11 +160,12 @@ func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) erro
 	}
 	for _, rc := range pr.runs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return interruptedError(ctx)
 		}
 		r, err := d.TrainSAE(model, rc, pr.c.Seed, !o.NoDataLog)
 		if err != nil {
-			return err
+			rs := store.RunSummary{Name: rc.Name, Kind: store.KindSAE, Arch: rc.SAE.Arch, Resample: rc.Train.Resample, Steps: rc.Train.Steps}
+			return d.unfinished(ctx, rs, err)
 		}
 		if p.Compare {
 			r.RunExtra = r.RunSummary().Means().RunExtra()
@@ -182,6 +183,24 @@ func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) erro
 	}
 	d.obs.Observe(Finished{Dir: d.Path, Summary: d.Summary, Report: reportPath})
 	return nil
+}
+
+// unfinished records a run that failed or was interrupted in summary.json and returns err.
+func (d *Dir) unfinished(ctx context.Context, rs store.RunSummary, err error) error {
+	rs.Status, rs.Error = store.StatusFailed, err.Error()
+	if ctx.Err() != nil {
+		err = interruptedError(ctx)
+		rs.Status, rs.Error = store.StatusInterrupted, err.Error()
+	}
+	if werr := d.AddRun(rs, nil); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// interruptedError says why the pipeline stopped early.
+func interruptedError(ctx context.Context) error {
+	return fmt.Errorf("stopped before the end: %w", context.Cause(ctx))
 }
 
 // sections are the config sections a plan uses, written to config.yaml.

@@ -45,7 +45,20 @@ type RunSummary struct {
 	// Extra holds further run-level numbers of an sae run (e.g. the instance means
 	// mean_shrinkage_slope, mean_l2_ratio) and is omitted when empty.
 	Extra map[string]float64 `json:"extra,omitempty"`
+	// Status is empty for a finished run, else StatusFailed or StatusInterrupted, with the
+	// reason in Error; such a run has no results.
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
+
+// Statuses of a run that did not finish.
+const (
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Finished reports whether the run finished (and so has its results).
+func (r RunSummary) Finished() bool { return r.Status == "" }
 
 // InstanceSummary is one SAE instance of an sae run. Extra holds further named numbers (e.g.
 // shrinkage's l2_ratio) and is omitted when empty.
@@ -86,10 +99,14 @@ func ValidateSummary(s Summary) error {
 			return err
 		}
 		var err error
-		switch r.Kind {
-		case KindToyModel:
+		switch {
+		case r.Status == StatusFailed || r.Status == StatusInterrupted:
+			err = validateUnfinishedRun(at, r)
+		case r.Status != "":
+			err = fmt.Errorf("field %s.status is %q, want %q, %q or none", at, r.Status, StatusFailed, StatusInterrupted)
+		case r.Kind == KindToyModel:
 			err = validateToyModelRun(at, r)
-		case KindSAE:
+		case r.Kind == KindSAE:
 			err = validateSAERun(at, r)
 		default:
 			err = fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
@@ -105,6 +122,19 @@ func ValidateSummary(s Summary) error {
 func finite(field string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("field %s is %v; JSON cannot hold NaN or Inf", field, v)
+	}
+	return nil
+}
+
+// validateUnfinishedRun checks a run that failed or was interrupted: a reason, no results.
+func validateUnfinishedRun(at string, r RunSummary) error {
+	switch {
+	case r.Kind != KindToyModel && r.Kind != KindSAE:
+		return fmt.Errorf("field %s.kind is %q, want %q or %q", at, r.Kind, KindToyModel, KindSAE)
+	case r.Error == "":
+		return fmt.Errorf("field %s.error is missing on a %s run", at, r.Status)
+	case r.FinalLoss != nil || r.MonosemanticInstances != nil || r.MeanMMCS != nil || len(r.Instances) > 0 || len(r.Extra) > 0:
+		return fmt.Errorf("field %s holds results but its status is %s", at, r.Status)
 	}
 	return nil
 }

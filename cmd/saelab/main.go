@@ -21,11 +21,21 @@ import (
 
 // main runs the command line with SIGINT and SIGTERM cancelling the context.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs) // a second Ctrl-C kills at once
+		cancel(interrupted{s.(syscall.Signal)})
+	}()
+	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// interrupted is the cause of a context cancelled by a signal.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
 
 // execute runs the command line and returns the exit code: 0, 1 for a failed command, 2 for a
 // usage error. Panics become errors: saelab never dies with a stack trace.
@@ -43,6 +53,12 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
+	}
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) {
+		// The shell convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
+		fmt.Fprintf(stderr, "saelab: %v\n", err)
+		return 128 + int(sig.sig)
 	}
 	fmt.Fprintf(stderr, "saelab: %v\n", err)
 	var ue usageError
