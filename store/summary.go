@@ -3,10 +3,12 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Run kinds in summary.json.
@@ -253,15 +255,34 @@ func DecodeSummary(data []byte) (Summary, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Summary{}, fmt.Errorf("summary: %w", err)
+		return Summary{}, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Summary{}, fmt.Errorf("summary: unexpected data after the JSON object")
+		return Summary{}, fmt.Errorf("unexpected data after the JSON object")
 	}
 	if err := ValidateSummary(s); err != nil {
-		return Summary{}, fmt.Errorf("summary: %w", err)
+		return Summary{}, err
 	}
 	return s, nil
+}
+
+// jsonError says what is wrong with a JSON file in its own terms, without Go types.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Errorf("field %s is a JSON %s, which is not allowed there", te.Field, te.Value)
+	case errors.As(err, &se):
+		return fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, se.Error())
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the JSON ends too early")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s", f)
+	}
+	return errors.New(strings.TrimPrefix(msg, "json: "))
 }
 
 // ReadSummary reads and validates a summary.json.

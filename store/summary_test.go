@@ -212,8 +212,8 @@ func TestReadSummaryErrors(t *testing.T) {
 	cases := []struct {
 		data, want string
 	}{
-		{``, "EOF"},
-		{`{"version": "v", "runs": [`, "unexpected EOF"},
+		{``, "ends too early"},
+		{`{"version": "v", "runs": [`, "ends too early"},
 		{`{"version": "v", "bogus": 1}`, `unknown field "bogus"`},
 		{`{"version": "v"} {}`, "unexpected data after"},
 		{`{"version": "v", "seed": -1}`, "seed"},
