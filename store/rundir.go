@@ -45,7 +45,9 @@ func legacyRunFile(prefix, run string) string {
 
 // FindSAEFile is the path of run's SAE file in dir: SAEFile, or the older name when only that
 // exists, so that old run directories still read.
-func FindSAEFile(dir, run string) string { return findRunFile(dir, SAEFile(run), legacyRunFile("sae-", run)) }
+func FindSAEFile(dir, run string) string {
+	return findRunFile(dir, SAEFile(run), legacyRunFile("sae-", run))
+}
 
 // FindDataLogFile is FindSAEFile for the data log.
 func FindDataLogFile(dir, run string) string {

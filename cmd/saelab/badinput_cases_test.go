@@ -134,7 +134,9 @@ func badInputs(model string) []badInput {
 		{args: []string{"train-sae", "--model", "{dir}/m.safetensors", "--out", "{out}"}, code: 1, setup: truncated(modelFile, "m.safetensors"), want: []string{"m.safetensors", "safetensors"}},
 		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, func(t *testing.T, run string) { os.Remove(filepath.Join(run, "model.safetensors")) }), want: []string{"model.safetensors", "no such file", "finished runs that need it"}},
 		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, func(t *testing.T, run string) { os.WriteFile(filepath.Join(run, "summary.json"), []byte("{"), 0o644) }), want: []string{"summary.json"}},
-		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, func(t *testing.T, run string) { os.WriteFile(filepath.Join(run, "config.yaml"), []byte("seed: 99\n"), 0o644) }), want: []string{"config.yaml has seed 99 but summary.json seed 0"}},
+		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, func(t *testing.T, run string) {
+			os.WriteFile(filepath.Join(run, "config.yaml"), []byte("seed: 99\n"), 0o644)
+		}), want: []string{"config.yaml has seed 99 but summary.json seed 0"}},
 		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, editSummary(func(m map[string]any) { m["runs"].([]any)[0].(map[string]any)["final_loss"] = "x" })), want: []string{"summary.json", "field runs.final_loss is a JSON string"}},
 		{args: []string{"report", "{dir}/run"}, code: 1, setup: copyRun(model, func(t *testing.T, run string) {
 			os.WriteFile(filepath.Join(run, store.LockFile), []byte("1\n"), 0o644) // pid 1 always runs
