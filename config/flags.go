@@ -177,8 +177,14 @@ func AddPipeline(f *Flags) {
 	Int(f, "sae-steps", "SAE training steps (each run)", func(c *Config) *int { return &c.SAETrain.Steps })
 	Int(f, "batch-size", "batch size of every training phase",
 		func(c *Config) *int { return &c.ModelTrain.BatchSize }, func(c *Config) *int { return &c.SAETrain.BatchSize })
-	Int(f, "log-freq", "log frequency of every training phase (the SAE data log; the toy model's default is 50)",
-		func(c *Config) *int { return &c.SAETrain.LogFreq }, func(c *Config) *int { return &c.ModelTrain.LogFreq })
+	// The phases' defaults differ (50 and 100), so the flag shows none: unset, each keeps its own.
+	fields := []func(*Config) *int{func(c *Config) *int { return &c.SAETrain.LogFreq }, func(c *Config) *int { return &c.ModelTrain.LogFreq }}
+	f.fs.IntVar(&f.scratch.SAETrain.LogFreq, "log-freq", 0, "log every this many steps in every training phase (unset: the toy model every 50, the SAEs every 100)")
+	f.bindings = append(f.bindings, binding{"log-freq", func(dst *Config) {
+		for _, field := range fields {
+			*field(dst) = f.scratch.SAETrain.LogFreq
+		}
+	}})
 }
 
 // AddDemo binds the demo's flags: the pipeline's plus a few hyperparameters.
