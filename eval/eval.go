@@ -26,7 +26,9 @@ type Instance struct {
 	Terms                                      map[string]float64
 	DeadLatents                                int
 	ExplainedVariance, L2Ratio, RelBias, Slope float64
-	Recovery                                   metrics.Recovery
+	// FiringRatio is Slope over the samples where the matched latent fires (metrics.FiringRatio).
+	FiringRatio float64
+	Recovery    metrics.Recovery
 }
 
 // Result is the evaluation of every instance.
@@ -74,7 +76,7 @@ func SAE(s *sae.SAE, seed uint64) (Result, error) {
 			return Result{}, err
 		}
 		in.Recovery = rec
-		in.Slope = featureSlope(x, out.Acts, trueDirs, rec.Matched, LossSamples, I, i, D, F, S)
+		in.Slope, in.FiringRatio = featureShrinkage(x, out.Acts, trueDirs, rec.Matched, LossSamples, I, i, D, F, S)
 		res.Instances[i] = in
 		if rec.Monosemantic {
 			res.Monosemantic++
@@ -87,11 +89,13 @@ func SAE(s *sae.SAE, seed uint64) (Result, error) {
 	return res, nil
 }
 
-// featureSlope is the mean over recovered-or-not matched features of the Figure-15 slope
-// (spec §6.5): act_j/‖W[:,f]‖ against x_f over samples with x_f > 1e-4, through the origin.
-func featureSlope(x, acts, W []float64, matched []int, B, I, i, D, F, S int) float64 {
-	var sum float64
-	n := 0
+// featureShrinkage is the mean over matched features of the Figure-15 slope (spec §6.5):
+// act_j/‖W[:,f]‖ against x_f over samples with x_f > 1e-4, through the origin; and the mean
+// of the same fit over the samples where latent j fires (metrics.FiringRatio), over the
+// features where it fires at all. NaN when no feature qualifies.
+func featureShrinkage(x, acts, W []float64, matched []int, B, I, i, D, F, S int) (slope, firing float64) {
+	var sumS, sumF float64
+	nS, nF := 0, 0
 	for f := 0; f < F; f++ {
 		j := matched[f]
 		if j < 0 {
@@ -102,20 +106,29 @@ func featureSlope(x, acts, W []float64, matched []int, B, I, i, D, F, S int) flo
 			wn += W[d*F+f] * W[d*F+f]
 		}
 		wn = math.Sqrt(wn)
-		var xs, ys []float64
+		var xs, ys, as []float64
 		for b := 0; b < B; b++ {
 			if xv := x[(b*I+i)*F+f]; xv > 1e-4 {
-				xs = append(xs, xv)
-				ys = append(ys, acts[(b*I+i)*S+j]/wn)
+				a := acts[(b*I+i)*S+j]
+				xs, ys, as = append(xs, xv), append(ys, a/wn), append(as, a)
 			}
 		}
-		if len(xs) > 0 {
-			sum += metrics.ShrinkageSlope(xs, ys)
-			n++
+		if len(xs) == 0 {
+			continue
+		}
+		sumS += metrics.ShrinkageSlope(xs, ys)
+		nS++
+		if r := metrics.FiringRatio(xs, ys, as); !math.IsNaN(r) {
+			sumF += r
+			nF++
 		}
 	}
-	if n == 0 {
-		return math.NaN()
+	slope, firing = math.NaN(), math.NaN()
+	if nS > 0 {
+		slope = sumS / float64(nS)
 	}
-	return sum / float64(n)
+	if nF > 0 {
+		firing = sumF / float64(nF)
+	}
+	return slope, firing
 }

@@ -63,8 +63,12 @@ type Recovery struct {
 	MatchedCos    []float64 // [F] C[f, Matched[f]], 0 if unmatched
 	HungarianMean float64   // mean of MatchedCos over the min(F,S) matched pairs
 	MCC           float64   // Hungarian on |C|: mean |C| over its min(F,S) matched pairs
-	Recovered     int       // #f with MatchedCos[f] >= threshold and Matched[f] alive
+	Recovered     int       // matched rule: #f with MatchedCos[f] >= threshold and Matched[f] alive
 	Monosemantic  bool      // Recovered == F: every feature has its own alive latent
+	// RecoveredMaxCos is the reference's rule: the number of distinct latents among the best
+	// matches argmax_j C[f,j] (lowest index on ties) of the features with MaxCos[f] > threshold;
+	// liveness is not checked.
+	RecoveredMaxCos int
 
 	// GeometricMonosemantic is the proxy behind the published counts of
 	// spec §9 (F = S = 5, D = 2): the sorted angles atan2(d_j[1], d_j[0])
@@ -110,6 +114,7 @@ func Recover(trueDirs []float64, D, F int, dec []float64, S int, alive []bool, t
 		rec.MMCS += rec.MaxCos[f]
 	}
 	rec.MMCS /= float64(F)
+	rec.RecoveredMaxCos = maxCosRecovered(signed, rec.MaxCos, threshold)
 
 	rec.Matched = Assign(signed)
 	pairs := 0
@@ -138,6 +143,18 @@ func Recover(trueDirs []float64, D, F int, dec []float64, S int, alive []bool, t
 		rec.GeometricMonosemantic = EvenlySpaced(dec, S, GeometricTolDeg)
 	}
 	return rec, nil
+}
+
+// maxCosRecovered counts the distinct best-matching latents of the features whose best cosine
+// exceeds the threshold (the reference's recovery rule).
+func maxCosRecovered(C [][]float64, maxCos []float64, threshold float64) int {
+	seen := map[int]bool{}
+	for f, row := range C {
+		if maxCos[f] > threshold {
+			seen[slices.Index(row, maxCos[f])] = true
+		}
+	}
+	return len(seen)
 }
 
 // EvenlySpaced reports whether the S rows of rows [S][2], taken as angles

@@ -77,3 +77,26 @@ func ShrinkageSlope(x, y []float64) float64 {
 	}
 	return dot(x, y) / xx
 }
+
+// FiringRatio is ShrinkageSlope over the samples where the latent fires: the least-squares
+// slope through the origin of y against x over the k with |act[k]| > ActiveEps (act is the
+// latent's raw activation, y its scaled value), i.e. the mean of y/x weighted by x². It
+// answers "when the latent is on, how much of the magnitude does it give back?" without
+// counting the samples a thresholded latent leaves off (spec §6.5 reads the slope over every
+// sample). NaN when the latent never fires or the lengths differ.
+func FiringRatio(x, y, act []float64) float64 {
+	if len(x) != len(y) || len(x) != len(act) {
+		return math.NaN()
+	}
+	var xy, xx float64
+	for k := range x {
+		if math.Abs(act[k]) > ActiveEps {
+			xy += x[k] * y[k]
+			xx += x[k] * x[k]
+		}
+	}
+	if xx == 0 {
+		return math.NaN()
+	}
+	return xy / xx
+}

@@ -132,7 +132,10 @@ func instanceExtra(in eval.Instance) map[string]float64 {
 	put("explained_variance", in.ExplainedVariance)
 	put("l2_ratio", in.L2Ratio)
 	put("shrinkage_slope", in.Slope)
+	put("shrinkage_firing_ratio", in.FiringRatio)
 	put("mcc", in.Recovery.MCC)
+	put("recovered_matched", float64(in.Recovery.Recovered))
+	put("recovered_max_cos", float64(in.Recovery.RecoveredMaxCos))
 	if in.LAux != 0 {
 		put("l_aux", in.LAux)
 	}
