@@ -47,9 +47,6 @@ type Config struct {
 	MatryoshkaWidths []int `yaml:"matryoshka_widths,flow"`
 }
 
-// Archs lists the architectures Train accepts.
-var Archs = []string{"standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka"}
-
 // DefaultConfig returns the reference defaults for an SAE over a toy model of nInst
 // instances and hidden size dIn: ARENA's ToySAEConfig (§2.1) for the reference architectures,
 // SAELens 6's for the TopK family (aux_loss_coefficient 1, dead_feature_window 1000,
@@ -121,26 +118,7 @@ func (c Config) validateArch() error {
 	case !(c.TopKThresholdLR >= 0 && c.TopKThresholdLR <= 1):
 		return fmt.Errorf("topk_threshold_lr = %v: must be in [0, 1]", c.TopKThresholdLR)
 	}
-	switch c.Arch {
-	case "topk":
-		if !(c.K >= 1 && c.K <= float64(c.DSAE)) || c.K != math.Trunc(c.K) {
-			return fmt.Errorf("k = %v: topk needs an integer in [1, d_sae = %d]", c.K, c.DSAE)
-		}
-	case "batchtopk", "matryoshka":
-		if !(c.K > 0 && c.K <= float64(c.DSAE)) {
-			return fmt.Errorf("k = %v: %s needs a number in (0, d_sae = %d]", c.K, c.Arch, c.DSAE)
-		}
-	}
-	if c.Arch == "matryoshka" {
-		prev := 0
-		for _, w := range c.MatryoshkaWidths {
-			if w <= prev || w > c.DSAE {
-				return fmt.Errorf("matryoshka_widths = %v: must be strictly increasing widths in [1, d_sae = %d]", c.MatryoshkaWidths, c.DSAE)
-			}
-			prev = w
-		}
-	}
-	return nil
+	return lookupArch(c.Arch).validate(c)
 }
 
 // TrainConfig holds optimize's arguments (spec §2.7).

@@ -1,6 +1,42 @@
 package sae
 
-import "math"
+import (
+	"math"
+
+	"saelab/rng"
+)
+
+// The standard toy SAE (spec §2): ReLU encoder, decoder with unit-normalised rows, L1
+// sparsity. Its per-sample forward and backward is standardSample; the training batch runs
+// through the kernels chosen by standardBatch (standard_batch.go).
+type standardArch struct{ base }
+
+func (standardArch) name() string { return "standard" }
+
+func (a standardArch) bind(s *SAE) arch {
+	a.initBEnc(s)
+	return a
+}
+
+func (standardArch) sample(s *SAE, i int, h []float64, scale float64, w *work, _ *archWork, grad bool) termVec {
+	lrec, lsp := s.standardSample(i, h, scale, w, grad)
+	return termVec{lrec, lsp}
+}
+
+func (standardArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, _ *archWork, counts []int) [5]float64 {
+	return s.standardBatch(i, hb, B, w, counts)
+}
+
+func (standardArch) normalizedDecoder() bool { return true }
+
+// draw draws the lane kernel's layout directly when standardBatch will use it.
+func (standardArch) draw(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
+	if s.useLanes() {
+		s.drawHiddenSoA(i, B, r, hb)
+	} else {
+		s.drawHidden(i, B, r, hb)
+	}
+}
 
 // work is one worker's scratch while it trains one instance.
 //

@@ -307,11 +307,7 @@ func (t *trainer) resample(step int) int {
 func (t *trainer) step(step int, lr, bc1, bc2 float64) (sums [5]float64, fsum float64) {
 	s, i := t.s, t.i
 	B := t.tc.BatchSize
-	if s.arch == archStandard && s.useLanes() {
-		s.drawHiddenSoA(i, B, t.rb, &t.hb) // the lane kernel's layout, drawn directly
-	} else {
-		s.drawHidden(i, B, t.rb, &t.hb)
-	}
+	s.arch.draw(s, i, B, t.rb, &t.hb)
 	s.prepare(i, t.w)
 	sums = s.lossGradBatch(i, &t.hb, B, t.w, t.counts)
 	I := s.Cfg.NInst
