@@ -3,6 +3,7 @@ package sae
 import (
 	"math"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 )
 
@@ -49,16 +50,15 @@ type work struct {
 	pre, acts         []float64
 	g                 [][]float64
 	gWn               []float64
-	zero              []float64 // [D] zeros: the input of every all-zero sample
-	ln                *saeLanes // the standard lane kernel's scratch, made on first use
-	dhc2              []float64 // [D] scratch of the lane kernel
-	lg                *saeLarge // the standard large-shape kernel's scratch, made on first use
+	zero              []float64     // [D] zeros: the input of every all-zero sample
+	ln                *vec.SAELanes // the standard lane kernel, made on first use
+	lg                *saeLarge     // the standard large-shape kernel's scratch, made on first use
 }
 
 func (s *SAE) newWork() *work {
 	D, S, I := s.Cfg.DIn, s.Cfg.DSAE, s.Cfg.NInst
 	w := &work{wn: make([]float64, S*D), norm: make([]float64, S), hc: make([]float64, D), hrec: make([]float64, D),
-		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D), dhc2: make([]float64, D)}
+		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D)}
 	for _, p := range s.Params() {
 		w.g = append(w.g, make([]float64, len(p.Data)/I))
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"saelab/internal/par"
+	"saelab/internal/vec"
 	"saelab/optim"
 	"saelab/rng"
 )
@@ -147,7 +148,7 @@ func (t *trainer) step(adam *optim.Adam, lr, bc1, bc2 float64, wantLoss bool) fl
 	clear(t.gW)
 	clear(t.gB)
 	// The SIMD lane kernel reads its own layout: draw straight into it where possible.
-	if !(laneSIMD && t.sc.ls != nil && m.generateLanes(i, t.B, t.s, t.sc.ls, &t.ib)) {
+	if !(vec.SIMD && t.sc.ls != nil && m.generateLanes(i, t.B, t.s, t.sc.ls, &t.ib)) {
 		m.GenerateInstance(i, t.B, t.s, &t.ib)
 	}
 	L := m.lossGrad(i, &t.ib, t.B, t.gW, t.gB, t.sc, wantLoss)

@@ -44,7 +44,7 @@ func isStuck(g, m float64, stuck uint64) bool {
 	return g == 0 && math.Float64bits(m)&^(1<<63)-1 < stuck
 }
 
-func adamGeneric(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
+func adamGo(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
 	grad, m, v = grad[:len(theta)], m[:len(theta)], v[:len(theta)]
 	for j := range theta {
 		g := grad[j]
