@@ -2,22 +2,6 @@ package sae
 
 import "saelab/internal/vec"
 
-// Which kernel runs the standard SAE's training batch, by shape (D = d_in, S = d_sae); every
-// row gives standardSample's per-sample results summed in one fixed order, bit for bit, in
-// both builds and at any GOMAXPROCS:
-//
-//	samples            shape       build                   kernel                               pinned by
-//	all-zero group     any         any                     standardSample, once, weighted       TestStandardLanesMatchReferenceBits
-//	nonzero            D·S ≤ 64    SIMD, AVX-512, D = 2     vec.SAELanes → saeLanes2SIMD         TestStandardLanesChunksAndDeadLatents
-//	nonzero            D·S ≤ 64    SIMD, AVX-512, D ≠ 2     vec.SAELanes → saeLanesSIMD          TestStandardLanesMatchReferenceBits
-//	nonzero            D·S ≤ 64    plain (or no AVX-512)    vec.SAELanes → saeLanes2Go/saeLanesGo TestStandardLanesMatchReferenceBits
-//	nonzero            D·S > 64    any                      largeBatch (vec row kernels)         TestStandardLargeMatchesSequentialBits
-//	inference/logging  any         any                     standardSample per sample            TestWorkedExample, golden tests
-//
-// The lane kernels sum each lane in sample order and add the lanes in LaneSums's tree; the
-// large-shape kernel keeps standardSample's sequential order over the samples. Which order a
-// shape gets is fixed by the shape alone, so results do not depend on the build.
-
 // useLanes picks the lane kernel for small SAEs (the seed's d_in 2, d_sae 5); larger ones
 // vectorise over the latents instead (largeBatch).
 func (s *SAE) useLanes() bool { return s.Cfg.DIn*s.Cfg.DSAE <= 64 }
@@ -25,10 +9,24 @@ func (s *SAE) useLanes() bool { return s.Cfg.DIn*s.Cfg.DSAE <= 64 }
 // lanes is the lane kernel's block: samples k and k+8 share a lane.
 const lanes = 8
 
-// standardBatch is batchLoss for the standard SAE, choosing the kernel by the table above. It
-// adds the gradient of mean_b loss to w.g (w.gWn for the normalised decoder; finishDecoderGrad
-// completes it), counts each latent's active samples (|acts| > 1e-8) into counts and returns
-// the batch sums of [loss, L_rec, L_sp]. w must hold prepare(i).
+// standardBatch is the one place that picks the standard SAE's training kernel, by shape
+// (D = d_in, S = d_sae; the first matching row wins). Every row gives standardSample's
+// per-sample results in a fixed order of additions, bit for bit, in both builds and at any
+// GOMAXPROCS; internal/vec/dispatch.go lists the twins vec.SAELanes runs in each build.
+//
+//	samples             when                           runs                     pinned by
+//	all-zero group      any shape: once, weighted      sae.SAE.standardSample   sae.TestStandardLanesMatchReferenceBits, sae.TestStandardLargeMatchesSequentialBits
+//	nonzero             D·S ≤ 64 (useLanes)            vec.SAELanes.Run         sae.TestStandardLanesMatchReferenceBits, sae.TestStandardLanesChunksAndDeadLatents
+//	nonzero             D·S > 64                       sae.SAE.largeBatch       sae.TestStandardLargeMatchesSequentialBits
+//	inference/logging   any shape, per sample          sae.SAE.standardSample   sae.TestWorkedExample, sae.TestGoldenStandardSAE
+//
+// The lane kernel sums each lane in sample order and adds the lanes in vec.LaneSums's tree;
+// the large-shape kernel keeps standardSample's sequential order over the samples. The shape
+// alone fixes which order a run gets, so results do not depend on the build.
+//
+// It adds the gradient of mean_b loss to w.g (w.gWn for the normalised decoder;
+// finishDecoderGrad completes it), counts each latent's active samples (|acts| > 1e-8) into
+// counts and returns the batch sums of [loss, L_rec, L_sp]. w must hold prepare(i).
 func (s *SAE) standardBatch(i int, hb *hiddenBatch, B int, w *work, counts []int) (sums [5]float64) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	invB := 1 / float64(B)

@@ -63,7 +63,18 @@ func (m *Model) LossGradInstance(i int, ib *InstBatch, B int, gW, gB []float64, 
 }
 
 // lossGrad is LossGradInstance; without wantLoss the returned loss is 0 and its (serial)
-// accumulation is skipped, which changes nothing else.
+// accumulation is skipped, which changes nothing else. It is the one place that picks the
+// toy model's kernel (H = d_hidden, F = n_features; the first matching row wins; every row
+// gives the plain per-sample loop's bits, internal/vec/dispatch.go lists the builds' twins):
+//
+//	samples      when                                               runs                          pinned by
+//	all-zero     any shape: one shared forward, weighted            toymodel.Model.lossGrad       toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      lanes shape (useLanes), gradient, vec.SIMD         vec.ToyLanes.Run              toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
+//	nonzero      lanes shape, gradient, H = 2                       toymodel.lanesKernelH2        toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      lanes shape, gradient                              toymodel.lanesKernel          toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      large shape (F ≥ 16, H ≥ 8)                        toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      H = 2, gradient                                    toymodel.lossGradH2           toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      otherwise                                          toymodel.Model.lossGradSmall  toymodel.TestLossGradMatchesReferenceBits
 func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scratch, wantLoss bool) float64 {
 	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
 	W := m.W[i*H*F : (i+1)*H*F]
