@@ -1,4 +1,3 @@
-// Package optim holds Adam in PyTorch's exact form and the reference's learning-rate schedules.
 package optim
 
 import (

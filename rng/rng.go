@@ -1,7 +1,3 @@
-// Package rng holds saelab's seeded random streams and the exact sparse Bernoulli sampler.
-//
-// Every random draw in saelab comes from a Stream derived from (seed, keys...), one per
-// instance and purpose, so results do not depend on goroutine scheduling or GOMAXPROCS.
 package rng
 
 import (

@@ -145,59 +145,98 @@ func kthLargest(ents []entry, K int) (t float64, gt, eq int) {
 // three classes: copies keeping every tied latent, one copy keeping a prefix of them, and the
 // rest keeping none. It also leaves the minimum positive kept value in aw.minKept (hasMin).
 func (s *SAE) batchTopK(i int, hb *hiddenBatch, B int, w *work, aw *archWork, grad bool, nested []int, visit func(k, mult int, t termVec)) {
+	S := s.Cfg.DSAE
+	n := len(hb.Sample)
+	vals, P := s.batchValues(i, hb, w, aw)
+	c := aw.batchCut(int(s.Cfg.K*float64(B)), B*S, P)
+	keep := aw.bkeep[:len(vals)]
+	for r := range vals {
+		keep[r] = vals[r] > c.t || (c.allTied && vals[r] == c.t)
+	}
+	if !c.allTied {
+		c.breakTies(hb, vals, keep, B, S)
+	}
+	// Forward (and backward) of every distinct input with its selection.
+	invB := 1 / float64(B)
+	for r := 0; r < n; r++ {
+		copy(aw.keep, keep[r*S:(r+1)*S])
+		tv := s.topkSample(i, hb.H[r*s.Cfg.DIn:(r+1)*s.Cfg.DIn], invB, w, aw, grad, selectGiven, nested)
+		visit(r, 1, tv)
+	}
+	if hb.NZero == 0 {
+		return
+	}
+	for cl, m := range c.zeroClasses(aw, vals[n*S:(n+1)*S], hb.NZero) {
+		if m == 0 {
+			continue
+		}
+		copy(aw.keep, aw.zkeep[cl])
+		tv := s.topkSample(i, w.zero, float64(m)*invB, w, aw, grad, selectGiven, nested)
+		visit(-1-cl, m, tv)
+	}
+}
+
+// batchValues computes v = ReLU(sel) for every distinct row of the batch into aw.bvals
+// [rows][S] (row n, after the nonzero samples, is the all-zero group when there is one),
+// lists the positive values with their multiplicities in aw.ents, and returns the values and
+// P, the number of positive values in the batch counted with multiplicity.
+func (s *SAE) batchValues(i int, hb *hiddenBatch, w *work, aw *archWork) (vals []float64, P int) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	n := len(hb.Sample)
 	rows := n
 	if hb.NZero > 0 {
-		rows++ // row n is the zero group
-	}
-	input := func(r int) []float64 {
-		if r == n {
-			return w.zero
-		}
-		return hb.H[r*D : (r+1)*D]
+		rows++
 	}
 	if cap(aw.bvals) < rows*S {
 		aw.bvals, aw.bkeep = make([]float64, rows*S, 2*rows*S), make([]bool, rows*S, 2*rows*S)
 	}
-	vals, keep := aw.bvals[:rows*S], aw.bkeep[:rows*S]
-	weight := func(r int) int {
-		if r == n {
-			return hb.NZero
-		}
-		return 1
-	}
-	// v = ReLU(sel) of every distinct row
+	vals = aw.bvals[:rows*S]
 	aw.ents = aw.ents[:0]
-	P := 0 // number of positive values in the batch
 	for r := 0; r < rows; r++ {
-		s.topkEncode(i, input(r), w, aw)
+		h, weight := w.zero, hb.NZero
+		if r < n {
+			h, weight = hb.H[r*D:(r+1)*D], 1
+		}
+		s.topkEncode(i, h, w, aw)
 		for j, v := range aw.sel {
 			v = max(v, 0)
 			vals[r*S+j] = v
 			if v > 0 {
-				aw.ents = append(aw.ents, entry{v, weight(r)})
-				P += weight(r)
+				aw.ents = append(aw.ents, entry{v, weight})
+				P += weight
 			}
 		}
 	}
-	// The cut: values > t are kept, and `need` of the eq values equal to t, first in flat order.
-	K := int(s.Cfg.K * float64(B))
-	var t float64
-	var need, eq int
+	return vals, P
+}
+
+// topKCut is where BatchTopK's selection cuts the batch's values: those > t are kept, and
+// need of the eq values equal to t, the first ones in flat order (all of them when allTied).
+// nFull and part say how the all-zero copies share the tied values (breakTies).
+type topKCut struct {
+	t           float64
+	need, eq    int
+	allTied     bool
+	nFull, part int
+}
+
+// batchCut finds the cut keeping the K largest of the batch's total values, P of them
+// positive (aw.ents), and records the minimum positive kept value in aw.minKept (hasMin).
+func (aw *archWork) batchCut(K, total, P int) topKCut {
+	var c topKCut
 	aw.hasMin = false
 	switch {
-	case K >= B*S:
-		t = math.Inf(-1) // everything kept
+	case K >= total:
+		c.t = math.Inf(-1) // everything kept
 	case K <= 0:
-		t = math.Inf(1) // nothing kept
+		c.t = math.Inf(1) // nothing kept
 	case P > K:
 		var gt int
-		t, gt, eq = kthLargest(aw.ents, K)
-		need = K - gt
-		aw.minKept, aw.hasMin = t, true
+		c.t, gt, c.eq = kthLargest(aw.ents, K)
+		c.need = K - gt
+		aw.minKept, aw.hasMin = c.t, true
 	default: // at most K positive values: all kept, and K − P zeros in flat order
-		t, need, eq = 0, K-P, B*S-P
+		c.t, c.need, c.eq = 0, K-P, total-P
 		for k, e := range aw.ents {
 			if k == 0 || e.v < aw.minKept {
 				aw.minKept = e.v
@@ -205,83 +244,70 @@ func (s *SAE) batchTopK(i int, hb *hiddenBatch, B int, w *work, aw *archWork, gr
 		}
 		aw.hasMin = P > 0
 	}
-	allTied := need >= eq
-	for r := range vals {
-		keep[r] = vals[r] > t || (allTied && vals[r] == t)
-	}
-	// Ties cut partway: walk the batch in flat order, giving the tied values to the first ones.
-	// A zero copy holds mZero tied values; nFull copies get all of them, then the cut copy
-	// gets `part` (0 < part < mZero) or none.
-	nFull, part, mZero := 0, 0, 0
+	c.allTied = c.need >= c.eq
+	return c
+}
+
+// breakTies gives the cut's tied values to the first ones in flat order when the cut falls
+// partway through them: the nonzero samples' in keep, and for the all-zero copies (each
+// holding mZero tied values) the counts c.nFull of copies keeping all of them and c.part of
+// the one copy keeping a prefix (0 when none).
+func (c *topKCut) breakTies(hb *hiddenBatch, vals []float64, keep []bool, B, S int) {
+	n := len(hb.Sample)
+	mZero := 0
 	if hb.NZero > 0 {
 		for j := 0; j < S; j++ {
-			if vals[n*S+j] == t {
+			if vals[n*S+j] == c.t {
 				mZero++
 			}
 		}
 	}
-	if !allTied {
-		left, k := need, 0
-		for b := 0; b < B && left > 0; b++ {
-			if k < n && int(hb.Sample[k]) == b {
-				for j := 0; j < S && left > 0; j++ {
-					if vals[k*S+j] == t {
-						keep[k*S+j] = true
-						left--
-					}
+	left, k := c.need, 0
+	for b := 0; b < B && left > 0; b++ {
+		if k < n && int(hb.Sample[k]) == b {
+			for j := 0; j < S && left > 0; j++ {
+				if vals[k*S+j] == c.t {
+					keep[k*S+j] = true
+					left--
 				}
-				k++
-				continue
 			}
-			if mZero == 0 {
-				continue
-			}
-			if left >= mZero {
-				nFull++
-				left -= mZero
-			} else {
-				part, left = left, 0
-			}
-		}
-	}
-	// Forward (and backward) of every distinct input with its selection.
-	invB := 1 / float64(B)
-	for r := 0; r < n; r++ {
-		copy(aw.keep, keep[r*S:(r+1)*S])
-		tv := s.topkSample(i, input(r), invB, w, aw, grad, selectGiven, nested)
-		visit(r, 1, tv)
-	}
-	if hb.NZero == 0 {
-		return
-	}
-	// Zero classes in sample order: copies keeping every tied latent, the cut copy keeping the
-	// first `part` of them, copies keeping none.
-	var counts [3]int
-	switch {
-	case allTied:
-		counts = [3]int{hb.NZero, 0, 0}
-	case part > 0:
-		counts = [3]int{nFull, 1, hb.NZero - nFull - 1}
-	default:
-		counts = [3]int{nFull, 0, hb.NZero - nFull}
-	}
-	for c := range aw.zkeep {
-		given := 0
-		for j := 0; j < S; j++ {
-			v := vals[n*S+j]
-			tied := v == t && (c == 0 || (c == 1 && given < part))
-			if tied && c == 1 {
-				given++
-			}
-			aw.zkeep[c][j] = v > t || tied
-		}
-	}
-	for c, m := range counts {
-		if m == 0 {
+			k++
 			continue
 		}
-		copy(aw.keep, aw.zkeep[c])
-		tv := s.topkSample(i, w.zero, float64(m)*invB, w, aw, grad, selectGiven, nested)
-		visit(-1-c, m, tv)
+		if mZero == 0 {
+			continue
+		}
+		if left >= mZero {
+			c.nFull++
+			left -= mZero
+		} else {
+			c.part, left = left, 0
+		}
 	}
+}
+
+// zeroClasses sets aw.zkeep to the selections of the all-zero group's three classes, in
+// sample order (copies keeping every tied latent, the cut copy keeping the first c.part of
+// them, copies keeping none), for the zero row's values zv [S], and returns their sizes.
+func (c *topKCut) zeroClasses(aw *archWork, zv []float64, nZero int) [3]int {
+	var counts [3]int
+	switch {
+	case c.allTied:
+		counts = [3]int{nZero, 0, 0}
+	case c.part > 0:
+		counts = [3]int{c.nFull, 1, nZero - c.nFull - 1}
+	default:
+		counts = [3]int{c.nFull, 0, nZero - c.nFull}
+	}
+	for cl := range aw.zkeep {
+		given := 0
+		for j, v := range zv {
+			tied := v == c.t && (cl == 0 || (cl == 1 && given < c.part))
+			if tied && cl == 1 {
+				given++
+			}
+			aw.zkeep[cl][j] = v > c.t || tied
+		}
+	}
+	return counts
 }

@@ -1,6 +1,3 @@
-// Package sae holds the toy sparse autoencoders of spec §2–§5, trained on a frozen toy
-// model's hidden activations: their parameters, forward and backward passes side by side,
-// the training loop in the reference's order, dead-latent resampling and the data log.
 package sae
 
 import (

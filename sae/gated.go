@@ -112,10 +112,17 @@ func (ga gatedArch) sample(s *SAE, i int, h []float64, scale float64, w *work, a
 		laux += a * a
 	}
 	lrec /= float64(D)
-	if !grad {
-		return termVec{lrec, lsp, laux}
+	if grad {
+		ga.backward(s, i, h, scale, w, aw)
 	}
+	return termVec{lrec, lsp, laux}
+}
 
+// backward adds scale·∂loss/∂θ for the sample sample just ran (its values in w and aw).
+func (ga gatedArch) backward(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork) {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	Wg := s.WEnc[i*D*S : (i+1)*D*S]
+	hc, u, pg, acts, hrec, via := w.hc, aw.u, aw.gate, w.acts, w.hrec, aw.v1
 	// ∂/∂h_rec = scale·2(h_rec − h)/D (to b_dec directly);  ∂/∂via = scale·2(via − h) (W_dec and
 	// the additive b_dec detached: it reaches only π_gate).
 	gWg, gBGate, gRMag, gBMag, gBDec := w.g[s.ix.wEnc], w.g[ga.bGate], w.g[ga.rMag], w.g[ga.bMag], w.g[s.ix.bDec]
@@ -159,5 +166,4 @@ func (ga gatedArch) sample(s *SAE, i int, h []float64, scale float64, w *work, a
 	for d := range dhc {
 		gBDec[d] -= dhc[d] // h_cent = h − b_dec (this b_dec is not detached)
 	}
-	return termVec{lrec, lsp, laux}
 }

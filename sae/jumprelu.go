@@ -141,10 +141,17 @@ func (ja jumpReLUArch) sample(s *SAE, i int, h []float64, scale float64, w *work
 		lrec += e * e
 	}
 	lrec /= float64(D)
-	if !grad {
-		return termVec{lrec, lsp}
+	if grad {
+		ja.backward(s, i, h, scale, w, aw)
 	}
+	return termVec{lrec, lsp}
+}
 
+// backward adds scale·∂loss/∂θ for the sample sample just ran (its values in w and aw).
+func (ja jumpReLUArch) backward(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork) {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	enc := s.WEnc[i*D*S : (i+1)*D*S]
+	hc, pre, z, acts, hrec, theta := w.hc, w.pre, aw.u, w.acts, w.hrec, aw.theta
 	// ∂/∂h_rec = scale·2(h_rec − h)/D;  ∂acts_j = dh·W_dec_j;  ∂W_dec_j += acts_j·dh
 	// ∂θ_j = JumpReLU STE(∂acts_j) + Heaviside STE(λ·scale)  (the L0 term reaches only θ);
 	// ∂log θ_j = θ_j·∂θ_j;  ∂z_j = 1[z_j > θ_j]·∂acts_j;  ∂pre_j = 1[pre_j > 0]·∂z_j
@@ -186,5 +193,4 @@ func (ja jumpReLUArch) sample(s *SAE, i int, h []float64, scale float64, w *work
 	for d := range dhc {
 		gBDec[d] -= dhc[d]
 	}
-	return termVec{lrec, lsp}
 }
