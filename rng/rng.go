@@ -120,7 +120,7 @@ func (s *Stream) Intn(n int) int {
 // geometric law of the number of failures before a success. E comes from Exp, an exact
 // (rejection) sampler, so no logarithm is evaluated per gap.
 type Gaps struct {
-	P    float64
+	P    float64 // the success probability
 	inv  float64 // 1/λ
 	edge int     // the constant gap for p = 0 (MaxInt) or p = 1 (0); −1 otherwise
 }

@@ -13,14 +13,14 @@ import (
 // the architectures beyond the reference (spec §5). Fields an architecture does not use are
 // ignored by it (and still validated for range).
 type Config struct {
-	NInst              int     `yaml:"n_inst"`
-	DIn                int     `yaml:"d_in"`
-	DSAE               int     `yaml:"d_sae"`
-	Arch               string  `yaml:"arch"` // see Archs
-	SparsityCoeff      float64 `yaml:"sparsity_coeff"`
-	WeightNormalizeEps float64 `yaml:"weight_normalize_eps"`
-	TiedWeights        bool    `yaml:"tied_weights"`
-	STEEpsilon         float64 `yaml:"ste_epsilon"` // JumpReLU's rectangle-kernel bandwidth
+	NInst              int     `yaml:"n_inst"`               // instances I, the toy model's
+	DIn                int     `yaml:"d_in"`                 // input size D, the toy model's d_hidden
+	DSAE               int     `yaml:"d_sae"`                // latents S
+	Arch               string  `yaml:"arch"`                 // see Archs
+	SparsityCoeff      float64 `yaml:"sparsity_coeff"`       // λ, the L_sparsity weight of the L1/L0 architectures
+	WeightNormalizeEps float64 `yaml:"weight_normalize_eps"` // ε of W_dec / (‖W_dec‖ + ε)
+	TiedWeights        bool    `yaml:"tied_weights"`         // W_dec = W_encᵀ (spec §2.3)
+	STEEpsilon         float64 `yaml:"ste_epsilon"`          // JumpReLU's rectangle-kernel bandwidth
 
 	// K is the number of latents kept: per sample for topk (an integer in [1, d_sae]); on
 	// average per sample for batchtopk and matryoshka (int(K·B) kept per batch; K in (0, d_sae]).
@@ -120,19 +120,19 @@ func (c Config) validateArch() error {
 
 // TrainConfig holds optimize's arguments (spec §2.7).
 type TrainConfig struct {
-	BatchSize        int     `yaml:"batch_size"`
-	Steps            int     `yaml:"steps"`
-	LogFreq          int     `yaml:"log_freq"`
-	LR               float64 `yaml:"lr"`
-	Schedule         string  `yaml:"lr_schedule"`
-	Resample         string  `yaml:"resample_method"` // "none", "simple" or "advanced"
-	ResampleFreq     int     `yaml:"resample_freq"`
-	ResampleWindow   int     `yaml:"resample_window"`
-	ResampleScale    float64 `yaml:"resample_scale"`
-	HiddenSampleSize int     `yaml:"hidden_sample_size"`
-	Beta1            float64 `yaml:"adam_beta1"`
-	Beta2            float64 `yaml:"adam_beta2"`
-	Eps              float64 `yaml:"adam_eps"`
+	BatchSize        int     `yaml:"batch_size"`         // samples per step B
+	Steps            int     `yaml:"steps"`              // training steps
+	LogFreq          int     `yaml:"log_freq"`           // a data-log record every LogFreq steps, and at the last
+	LR               float64 `yaml:"lr"`                 // Adam's learning rate before the schedule
+	Schedule         string  `yaml:"lr_schedule"`        // an optim.ScheduleNames name
+	Resample         string  `yaml:"resample_method"`    // "none", "simple" or "advanced"
+	ResampleFreq     int     `yaml:"resample_freq"`      // resample at steps ResampleFreq−1, 2·ResampleFreq−1, …
+	ResampleWindow   int     `yaml:"resample_window"`    // dead: silent on every batch of the last window steps
+	ResampleScale    float64 `yaml:"resample_scale"`     // the resampled encoder's scale (spec §2.9, §2.10)
+	HiddenSampleSize int     `yaml:"hidden_sample_size"` // samples of each data-log record
+	Beta1            float64 `yaml:"adam_beta1"`         // Adam β1
+	Beta2            float64 `yaml:"adam_beta2"`         // Adam β2
+	Eps              float64 `yaml:"adam_eps"`           // Adam ε
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.

@@ -8,9 +8,9 @@ import "math"
 //	Terms maps each loss-term name to its [B][I] slice (L_aux, L_auxk, L_matryoshka too where
 //	the arch has them).
 type Output struct {
-	LReconstruction, LSparsity, Loss []float64
-	Acts, HRec                       []float64
-	Terms                            map[string][]float64
+	LReconstruction, LSparsity, Loss []float64            // [B][I]: Terms' first two, and the per-sample loss
+	Acts, HRec                       []float64            // [B][I][S] activations, [B][I][D] reconstructions
+	Terms                            map[string][]float64 // [B][I] per loss term, by TermNames
 }
 
 // termVec holds one sample's loss terms in TermNames order (at most four).

@@ -29,19 +29,19 @@ import (
 // Model is the frozen data source: a copy of the caller's toy model with every instance set
 // to instance 0's weights (spec §2.4). It is never in the optimizer and never changes.
 type SAE struct {
-	Cfg      Config
-	Model    *toymodel.Model
-	WEnc     []float64
-	WDec     []float64
-	BEnc     []float64
-	BDec     []float64
-	BGate    []float64
-	RMag     []float64
-	BMag     []float64
-	LogTheta []float64
+	Cfg      Config          // the shape, architecture and hyperparameters
+	Model    *toymodel.Model // the frozen data source
+	WEnc     []float64       // [I][D][S] W_enc (gated: W_gate)
+	WDec     []float64       // [I][S][D] _W_dec, nil when tied
+	BEnc     []float64       // [I][S] b_enc, nil for gated
+	BDec     []float64       // [I][D] b_dec
+	BGate    []float64       // [I][S] gated's b_gate
+	RMag     []float64       // [I][S] gated's r_mag
+	BMag     []float64       // [I][S] gated's b_mag
+	LogTheta []float64       // [I][S] jumprelu's log θ
 
-	Threshold       []float64
-	StepsSinceFired []int
+	Threshold       []float64 // [I] BatchTopK's and Matryoshka's τ
+	StepsSinceFired []int     // [I][S] the TopK family's steps since each latent fired
 
 	arch arch       // Cfg.Arch's implementation, bound to this SAE (arch.go)
 	ix   paramIndex // position of the shared tensors in Params (−1 when absent)
@@ -69,9 +69,9 @@ func (s *SAE) slotOf(data []float64) int {
 
 // Param is one trainable tensor: its reference name, data and shape (leading axis I).
 type Param struct {
-	Name  string
-	Data  []float64
-	Shape []int
+	Name  string    // e.g. "W_enc", "_W_dec", "threshold"
+	Data  []float64 // the SAE's own storage, row-major
+	Shape []int     // leading axis I
 }
 
 // New builds an SAE over a copy of model (spec §2.2, §2.4, §3, §4). W_enc (W_gate for gated)

@@ -21,18 +21,18 @@ import (
 // they may lag the step count by up to progressEvery steps; the final callback carries the
 // last logged step's values.
 type Progress struct {
-	Step, Steps     int
-	LR, Loss        float64
+	Step, Steps     int     // steps done (mean over instances) and in all
+	LR, Loss        float64 // the learning rate at Step; I × the mean training-batch loss
 	FracActive      float64 // mean over instances and latents
-	LReconstruction float64
-	LSparsity       float64
+	LReconstruction float64 // I × the mean training-batch L_reconstruction
+	LSparsity       float64 // I × the mean training-batch L_sparsity
 }
 
 // Scalars are the training-batch values at one logged step (sum over instances of the batch
 // mean, as the reference's progress postfix; FracActive is the mean over instances and latents).
 type Scalars struct {
-	Step                                             int
-	LR, Loss, LReconstruction, LSparsity, FracActive float64
+	Step                                             int     // the logged step
+	LR, Loss, LReconstruction, LSparsity, FracActive float64 // the step's lr, and the batch values
 }
 
 // Train runs optimize (spec §2.7) in place and returns the data log. Each instance trains on

@@ -15,17 +15,17 @@ import (
 // are all zero, so per instance only the samples with at least one active feature are kept;
 // the rest are counted (their hidden state is exactly 0, so they share one forward pass).
 type Batch struct {
-	B, I, F int
+	B, I, F int         // samples, instances, features
 	Inst    []InstBatch // [I]
 }
 
 // InstBatch holds one instance's nonzero samples. The entries of nonzero sample k are
 // Feat[Start[k]:Start[k+1]] (ascending feature index) with values Val[...].
 type InstBatch struct {
-	Sample []int32 // sample index b, ascending
-	Start  []int32 // len(Sample)+1
-	Feat   []int32
-	Val    []float64
+	Sample []int32   // sample index b, ascending
+	Start  []int32   // len(Sample)+1
+	Feat   []int32   // active features of every sample, in order
+	Val    []float64 // their values
 	pos    []int     // scratch: candidate positions of the gap sampler
 	p      []float64 // scratch: the units' probabilities
 	gaps   rng.Gaps  // the gap sampler of gapsQ (NewGaps takes a logarithm)

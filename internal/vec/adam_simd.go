@@ -7,6 +7,8 @@ import (
 	"unsafe"
 )
 
+// adamSIMD is adamGo eight parameters at a time (each lane the loop's operations, the stuck
+// shortcut lane by lane by mask), the last n mod 8 by adamGo.
 func adamSIMD(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
 	n := len(theta)
 	pt, pg := unsafe.Pointer(unsafe.SliceData(theta)), unsafe.Pointer(unsafe.SliceData(grad))

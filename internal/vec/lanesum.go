@@ -10,6 +10,7 @@ func LaneSums(dst, acc []float64) {
 	laneSums(dst, acc)
 }
 
+// laneSumsGo is LaneSums's plain twin.
 func laneSumsGo(dst, acc []float64) {
 	for k := range dst {
 		v := acc[8*k : 8*k+8 : 8*k+8]

@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// laneSums reduces eight accumulators at a time with three rounds of two-source permutes and
+// laneSumsSIMD reduces eight accumulators at a time with three rounds of two-source permutes and
 // adds, pairing the lanes as the tree does: l0+l4 … l3+l7, then (l0+l4)+(l2+l6) and
 // (l1+l5)+(l3+l7), then their sum.
 func laneSumsSIMD(dst, acc []float64) {

@@ -58,6 +58,7 @@ func AddRowsStrided4(dst, c, m []float64, stride int) {
 	addRowsStrided4(dst, c, m, stride, n, r)
 }
 
+// addRowsStrided4Go is AddRowsStrided4's plain twin: AddRowsStrided for each destination.
 func addRowsStrided4Go(dst, c, m []float64, stride, n, r int) {
 	for s := 0; s < 4; s++ {
 		addRowsStridedGo(dst[s*n:(s+1)*n], c[s*r:(s+1)*r], m, stride)
@@ -70,6 +71,7 @@ func Axpy(dst []float64, a float64, x []float64) {
 	axpy(dst, a, x)
 }
 
+// addRowsGo is AddRows's plain twin, four outputs at a time, each output's terms in t order.
 func addRowsGo(dst, c, m []float64, off []int32) {
 	n := len(dst)
 	k := 0
@@ -94,6 +96,8 @@ func addRowsGo(dst, c, m []float64, off []int32) {
 	}
 }
 
+// addRowsStridedGo is AddRowsStrided's plain twin, four outputs at a time, each output's
+// terms in t order.
 func addRowsStridedGo(dst, c, m []float64, stride int) {
 	n := len(dst)
 	k := 0
@@ -122,6 +126,7 @@ func addRowsStridedGo(dst, c, m []float64, stride int) {
 	}
 }
 
+// addOuterGo is AddOuter's plain twin.
 func addOuterGo(m, c []float64, off []int32, x []float64) {
 	n := len(x)
 	for t, ct := range c {
@@ -132,6 +137,7 @@ func addOuterGo(m, c []float64, off []int32, x []float64) {
 	}
 }
 
+// axpyGo is Axpy's plain twin.
 func axpyGo(dst []float64, a float64, x []float64) {
 	x = x[:len(dst)]
 	for k := range dst {

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 )
 
+// addRowsSIMD is addRowsGo with 8-lane vectors over the outputs (up to four vectors per pass
+// over the rows); the last len(dst) mod 8 outputs by addRowsGo.
 func addRowsSIMD(dst, c, m []float64, off []int32) {
 	off = off[:len(c)]
 	n := len(dst)
@@ -68,6 +70,8 @@ func addRowsSIMD(dst, c, m []float64, off []int32) {
 	}
 }
 
+// addRowsStridedSIMD is addRowsStridedGo with 8-lane vectors over the outputs; the last
+// len(dst) mod 8 outputs by addRowsStridedGo.
 func addRowsStridedSIMD(dst, c, m []float64, stride int) {
 	n := len(dst)
 	pd, pm := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(m))
@@ -126,6 +130,7 @@ func addRowsStridedSIMD(dst, c, m []float64, stride int) {
 	}
 }
 
+// axpySIMD is axpyGo with 8-lane vectors; the last len(dst) mod 8 elements by axpyGo.
 func axpySIMD(dst []float64, a float64, x []float64) {
 	n := len(dst)
 	pd, px := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(x))
@@ -144,6 +149,8 @@ func axpySIMD(dst []float64, a float64, x []float64) {
 	}
 }
 
+// addOuterSIMD is addOuterGo with 8-lane vectors along each row; the last len(x) mod 8
+// columns by addOuterGo.
 func addOuterSIMD(m, c []float64, off []int32, x []float64) {
 	n := len(x)
 	off = off[:len(c)]
@@ -194,6 +201,8 @@ func addOuterSIMD(m, c []float64, off []int32, x []float64) {
 	}
 }
 
+// addRowsStrided4SIMD is addRowsStrided4Go with the four destinations' 16-output blocks in
+// registers, each row read once for the four; the remaining outputs by addRowsStrided.
 func addRowsStrided4SIMD(dst, c, m []float64, stride, n, r int) {
 	pd, pc, pm := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(c)), unsafe.Pointer(unsafe.SliceData(m))
 	n8, r8 := n*8, r*8

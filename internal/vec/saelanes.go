@@ -11,8 +11,8 @@ package vec
 //	∂W_enc [D][S], ∂W_dec_normalized [S][D], ∂b_enc [S], ∂b_dec [D],
 //	Σ loss, Σ L_reconstruction, Σ L_sparsity, then the activity counts [S] (acts > 1e-8).
 type SAELanes struct {
-	D, S int
-	Acc  []float64
+	D, S int       // d_in, d_sae
+	Acc  []float64 // the accumulators, in the order above
 
 	aWn, aBEnc, aBDec, aSum, aN int       // offsets in Acc, in vectors
 	red                         []float64 // Acc's lane sums
@@ -69,7 +69,8 @@ func (l *SAELanes) Run(enc, bEnc, bDec, wn, x []float64, stride, n int, lambda, 
 // SAELaneSums are SAELanes's accumulators with their lanes added (LaneSums's tree), by
 // quantity: WEnc [D][S], Wn [S][D], BEnc [S], BDec [D], Loss [3] (loss, L_rec, L_sp), Count [S].
 type SAELaneSums struct {
-	WEnc, Wn, BEnc, BDec, Loss, Count []float64
+	WEnc, Wn, BEnc, BDec []float64 // the gradients' parts: W_enc, W_dec_normalized, b_enc, b_dec
+	Loss, Count          []float64 // [Σ loss, Σ L_rec, Σ L_sp] and the activity counts [S]
 }
 
 // Sums adds the lanes of every accumulator; the slices are the kernel's, valid until the next Run.

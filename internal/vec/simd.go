@@ -26,17 +26,20 @@ func ClearUpper() {
 type f8 = archsimd.Float64x8
 
 // The exported wrappers have checked every index, so the SIMD twins address rows through
-// unsafe pointers (the bounds checks of slice expressions would otherwise dominate the loops):
-// ld and st load and store the vector at element k of p, bc broadcasts x, at reads element k.
+// unsafe pointers (the bounds checks of slice expressions would otherwise dominate the loops).
 
+// ld loads the vector at element k of p.
 func ld(p unsafe.Pointer, k int) f8 {
 	return archsimd.LoadFloat64x8((*[8]float64)(unsafe.Add(p, k*8)))
 }
 
+// st stores v at element k of p.
 func st(v f8, p unsafe.Pointer, k int) {
 	v.Store((*[8]float64)(unsafe.Add(p, k*8)))
 }
 
+// bc broadcasts x to every lane.
 func bc(x float64) f8 { return archsimd.BroadcastFloat64x8(x) }
 
+// at reads element k of p.
 func at(p unsafe.Pointer, k int) float64 { return *(*float64)(unsafe.Add(p, k*8)) }

@@ -12,8 +12,8 @@ package vec
 // A caller may fill Acc with its own kernel of the same arithmetic (the toy model's sparse
 // plain kernel does) and still reduce it with Sums.
 type ToyLanes struct {
-	H, F int
-	Acc  []float64
+	H, F int       // d_hidden, n_features
+	Acc  []float64 // the accumulators, in the order above
 
 	red   []float64 // Acc's lane sums
 	h, dh []float64 // [H][8]: a block's h and W·δ (the plain twin uses [H])
