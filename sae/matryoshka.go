@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// Matryoshka BatchTopK (SAELens 6 MatryoshkaBatchTopKTrainingSAE): BatchTopK (batchtopk.go) plus one
-// reconstruction term per inner prefix width, forward and backward side by side. Shapes for
-// one sample of instance i (D = DIn, S = DSAE, M = len(widths), widths[M−1] = S):
+// matryoshkaArch is Matryoshka BatchTopK (SAELens 6 MatryoshkaBatchTopKTrainingSAE): BatchTopK
+// (batchtopk.go) plus one reconstruction term per inner prefix width, forward and backward side
+// by side. Shapes for one sample of instance i (D = DIn, S = DSAE, M = len(widths),
+// widths[M−1] = S):
 //
 //	acts [S] (BatchTopK's, after the selection);  Ŵ [S][D] (w.wn);  ĥ_m − h [M−1][D] (aw.inner)
 //
@@ -16,7 +17,6 @@ import (
 // inner widths add a term; the AuxK loss is BatchTopK's (SAELens's use_matryoshka_aux_loss
 // = false). Reconstruction terms use the ARENA convention (mean over d_in), like
 // L_reconstruction. Default widths: DefaultMatryoshkaWidths (halving d_sae: 5 → [1 2 5]).
-
 type matryoshkaArch struct{ batchTopKArch }
 
 func (matryoshkaArch) name() string { return "matryoshka" }
