@@ -30,19 +30,19 @@
 // and the TopK family (TopK, BatchTopK, Matryoshka BatchTopK) §5; §10 lists the reference's
 // quirks kept on purpose.
 //
-// To add an architecture:
-//  1. write one file, e.g. sae/myarch.go, with a type embedding base (the standard SAE's
-//     defaults) that implements name, bind (allocate its own tensors; fields of SAE such as
-//     BEnc, or new exported tensor fields when it has parameters of its own) and sample (its
-//     forward and backward, with a finite-difference test), and overrides whatever else
-//     differs (params, termNames, loss, prep, batch, normalizedDecoder, state, afterStep,
+// To add an architecture (the files to touch):
+//  1. one new file, e.g. sae/myarch.go, with a type embedding base (or an architecture it
+//     resembles, e.g. standardArch) that implements name, bind (allocate the tensors it uses,
+//     e.g. BEnc) and sample (its forward and backward), and overrides whatever else differs:
+//     params, termNames, loss, prep, batch, normalizedDecoder, state, afterStep,
 //     resetLatent, resampleLatent, validate, describe, animationRows, animatesBestOnly,
-//     encoderName);
-//  2. add its zero value to archTable in arch.go;
-//  3. add its tests (finite differences, golden vectors if a reference exists, and a row in
-//     TestArchTrainSmoke's loop, which runs every entry of Archs).
+//     encoderName. Per-instance scratch beyond archWork's fields goes in archWork.ext, made
+//     by prep. A parameter tensor of a new kind also needs its field in SAE (sae.go);
+//  2. arch.go: its zero value in archTable;
+//  3. its tests: a finite-difference test of sample, golden vectors if a reference exists,
+//     and ExampleArchs's output; TestArchTrainSmoke and the other Archs loops pick it up.
 //
-// Nothing outside the package switches on architecture names: files, reports and the command
-// line ask Params, State, TermNames and the helpers above. Nothing assumes d_in = 2: the
-// lane kernels are picked by shape, and larger shapes run the general paths.
+// Code outside the package asks Params, State, TermNames and the helpers above instead of
+// switching on architecture names. Nothing assumes d_in = 2: the lane kernels are picked by
+// shape, and larger shapes run the general paths.
 package sae
