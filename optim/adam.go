@@ -1,4 +1,3 @@
-// Package optim holds Adam in PyTorch's exact form and the reference's learning-rate schedules.
 package optim
 
 import (
@@ -11,7 +10,7 @@ import (
 // parameters. It keeps one step counter for all of them, as the reference does (every
 // parameter is stepped on every call). Frozen parameters are simply not registered.
 type Adam struct {
-	Beta1, Beta2, Eps float64
+	Beta1, Beta2, Eps float64     // PyTorch's betas and eps
 	T                 int         // steps taken so far
 	M, V              [][]float64 // first and second moments, one per parameter
 

@@ -1,7 +1,3 @@
-// Package rng holds saelab's seeded random streams and the exact sparse Bernoulli sampler.
-//
-// Every random draw in saelab comes from a Stream derived from (seed, keys...), one per
-// instance and purpose, so results do not depend on goroutine scheduling or GOMAXPROCS.
 package rng
 
 import (
@@ -124,7 +120,7 @@ func (s *Stream) Intn(n int) int {
 // geometric law of the number of failures before a success. E comes from Exp, an exact
 // (rejection) sampler, so no logarithm is evaluated per gap.
 type Gaps struct {
-	P    float64
+	P    float64 // the success probability
 	inv  float64 // 1/λ
 	edge int     // the constant gap for p = 0 (MaxInt) or p = 1 (0); −1 otherwise
 }

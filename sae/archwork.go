@@ -1,8 +1,6 @@
 package sae
 
-import "math"
-
-// archWork is the scratch of the architectures beyond the standard SAE, next to work (one
+// archWork is the per-instance scratch of the architectures beyond the standard SAE, next to work (one
 // per worker; the training loop keeps one per instance in SAE.tw). Shapes (S = DSAE, D = DIn):
 //
 //	derived from the parameters by prepArch, per instance:
@@ -11,9 +9,12 @@ import "math"
 //	  dec [S][D]  gated, jumprelu: the raw W_dec rows (_W_dec, or the encoder transposed when tied)
 //	  dead [S]    TopK family: AuxK's dead mask (steps since fired > dead_feature_window); nDead
 //	  tau         batchtopk, matryoshka: the threshold τ
-//	per sample: gate, u, sel, dpre, aux [S]; keep, auxKeep [S]; order [S]; v1, v2 [D]; inner [M−1][D]
+//	per sample: gate, u, sel, dpre, aux [S]; keep, auxKeep [S]; order [S]; v1, v2 [D];
+//	  inner [M−1][D] (matryoshka: sized by its prep)
 //	per batch (batchTopK): bvals [rows][S], bkeep [rows][S], ents, zkeep [3][S]
 //	left for afterStep: fired [S], minKept/hasMin, pending
+//	ext: the scratch of an architecture whose needs the fields above do not cover, made by
+//	  its prep (prepArch clears it when the shape changes)
 type archWork struct {
 	emag, theta, dec []float64
 	dead             []bool
@@ -37,6 +38,8 @@ type archWork struct {
 	minKept float64
 	hasMin  bool
 	pending bool
+
+	ext any
 }
 
 // entry is one value of a BatchTopK selection with its multiplicity.
@@ -45,50 +48,34 @@ type entry struct {
 	w int
 }
 
-// prepArch sizes aw and derives instance i's per-instance values from the current parameters.
+// prepArch sizes aw and derives instance i's per-instance values from the current parameters
+// (the architecture's prep).
 func (s *SAE) prepArch(i int, aw *archWork) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	if len(aw.sel) != S || len(aw.v1) != D {
-		M := len(s.widths)
 		*aw = archWork{emag: make([]float64, S), theta: make([]float64, S), dec: make([]float64, S*D), dead: make([]bool, S),
 			gate: make([]float64, S), u: make([]float64, S), sel: make([]float64, S), dpre: make([]float64, S),
 			keep: make([]bool, S), aux: make([]float64, S), auxKeep: make([]bool, S), order: make([]int, S), v1: make([]float64, D), v2: make([]float64, D),
-			inner: make([]float64, max(M-1, 0)*D), fired: make([]bool, S)}
+			fired: make([]bool, S)}
 		for c := range aw.zkeep {
 			aw.zkeep[c] = make([]bool, S)
 		}
 	}
-	switch {
-	case s.arch == archGated || s.arch == archJumpReLU:
-		if s.arch == archGated {
-			for j := range aw.emag {
-				aw.emag[j] = math.Exp(s.RMag[i*S+j])
-			}
-		} else {
-			for j := range aw.theta {
-				aw.theta[j] = math.Exp(s.LogTheta[i*S+j])
-			}
-		}
-		if s.WDec != nil {
-			copy(aw.dec, s.WDec[i*S*D:(i+1)*S*D])
-		} else {
-			enc := s.WEnc[i*D*S : (i+1)*D*S]
-			for d := 0; d < D; d++ {
-				for j := 0; j < S; j++ {
-					aw.dec[j*D+d] = enc[d*S+j]
-				}
-			}
-		}
-	case s.arch.topkFamily():
-		aw.nDead = 0
-		for j := range aw.dead {
-			aw.dead[j] = s.StepsSinceFired[i*S+j] > s.Cfg.DeadFeatureWindow
-			if aw.dead[j] {
-				aw.nDead++
-			}
-		}
-		if s.Threshold != nil {
-			aw.tau = s.Threshold[i]
+	s.arch.prep(s, i, aw)
+}
+
+// rawDecoder copies instance i's raw W_dec rows [S][D] into dec: _W_dec, or the encoder
+// transposed when tied (the decoder Gated and JumpReLU use, spec §10).
+func (s *SAE) rawDecoder(i int, dec []float64) {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	if s.WDec != nil {
+		copy(dec, s.WDec[i*S*D:(i+1)*S*D])
+		return
+	}
+	enc := s.WEnc[i*D*S : (i+1)*D*S]
+	for d := 0; d < D; d++ {
+		for j := 0; j < S; j++ {
+			dec[j*D+d] = enc[d*S+j]
 		}
 	}
 }

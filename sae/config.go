@@ -1,6 +1,3 @@
-// Package sae holds the toy sparse autoencoders of spec §2–§5, trained on a frozen toy
-// model's hidden activations: their parameters, forward and backward passes side by side,
-// the training loop in the reference's order, dead-latent resampling and the data log.
 package sae
 
 import (
@@ -16,14 +13,14 @@ import (
 // the architectures beyond the reference (spec §5). Fields an architecture does not use are
 // ignored by it (and still validated for range).
 type Config struct {
-	NInst              int     `yaml:"n_inst"`
-	DIn                int     `yaml:"d_in"`
-	DSAE               int     `yaml:"d_sae"`
-	Arch               string  `yaml:"arch"` // see Archs
-	SparsityCoeff      float64 `yaml:"sparsity_coeff"`
-	WeightNormalizeEps float64 `yaml:"weight_normalize_eps"`
-	TiedWeights        bool    `yaml:"tied_weights"`
-	STEEpsilon         float64 `yaml:"ste_epsilon"` // JumpReLU's rectangle-kernel bandwidth
+	NInst              int     `yaml:"n_inst"`               // instances I, the toy model's
+	DIn                int     `yaml:"d_in"`                 // input size D, the toy model's d_hidden
+	DSAE               int     `yaml:"d_sae"`                // latents S
+	Arch               string  `yaml:"arch"`                 // see Archs
+	SparsityCoeff      float64 `yaml:"sparsity_coeff"`       // λ, the L_sparsity weight of the L1/L0 architectures
+	WeightNormalizeEps float64 `yaml:"weight_normalize_eps"` // ε of W_dec / (‖W_dec‖ + ε)
+	TiedWeights        bool    `yaml:"tied_weights"`         // W_dec = W_encᵀ (spec §2.3)
+	STEEpsilon         float64 `yaml:"ste_epsilon"`          // JumpReLU's rectangle-kernel bandwidth
 
 	// K is the number of latents kept: per sample for topk (an integer in [1, d_sae]); on
 	// average per sample for batchtopk and matryoshka (int(K·B) kept per batch; K in (0, d_sae]).
@@ -46,9 +43,6 @@ type Config struct {
 	// DefaultMatryoshkaWidths(d_sae) (saelab's choice; SAELens has no default).
 	MatryoshkaWidths []int `yaml:"matryoshka_widths,flow"`
 }
-
-// Archs lists the architectures Train accepts.
-var Archs = []string{"standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka"}
 
 // DefaultConfig returns the reference defaults for an SAE over a toy model of nInst
 // instances and hidden size dIn: ARENA's ToySAEConfig (§2.1) for the reference architectures,
@@ -121,43 +115,24 @@ func (c Config) validateArch() error {
 	case !(c.TopKThresholdLR >= 0 && c.TopKThresholdLR <= 1):
 		return fmt.Errorf("topk_threshold_lr = %v: must be in [0, 1]", c.TopKThresholdLR)
 	}
-	switch c.Arch {
-	case "topk":
-		if !(c.K >= 1 && c.K <= float64(c.DSAE)) || c.K != math.Trunc(c.K) {
-			return fmt.Errorf("k = %v: topk needs an integer in [1, d_sae = %d]", c.K, c.DSAE)
-		}
-	case "batchtopk", "matryoshka":
-		if !(c.K > 0 && c.K <= float64(c.DSAE)) {
-			return fmt.Errorf("k = %v: %s needs a number in (0, d_sae = %d]", c.K, c.Arch, c.DSAE)
-		}
-	}
-	if c.Arch == "matryoshka" {
-		prev := 0
-		for _, w := range c.MatryoshkaWidths {
-			if w <= prev || w > c.DSAE {
-				return fmt.Errorf("matryoshka_widths = %v: must be strictly increasing widths in [1, d_sae = %d]", c.MatryoshkaWidths, c.DSAE)
-			}
-			prev = w
-		}
-	}
-	return nil
+	return lookupArch(c.Arch).validate(c)
 }
 
 // TrainConfig holds optimize's arguments (spec §2.7).
 type TrainConfig struct {
-	BatchSize        int     `yaml:"batch_size"`
-	Steps            int     `yaml:"steps"`
-	LogFreq          int     `yaml:"log_freq"`
-	LR               float64 `yaml:"lr"`
-	Schedule         string  `yaml:"lr_schedule"`
-	Resample         string  `yaml:"resample_method"` // "none", "simple" or "advanced"
-	ResampleFreq     int     `yaml:"resample_freq"`
-	ResampleWindow   int     `yaml:"resample_window"`
-	ResampleScale    float64 `yaml:"resample_scale"`
-	HiddenSampleSize int     `yaml:"hidden_sample_size"`
-	Beta1            float64 `yaml:"adam_beta1"`
-	Beta2            float64 `yaml:"adam_beta2"`
-	Eps              float64 `yaml:"adam_eps"`
+	BatchSize        int     `yaml:"batch_size"`         // samples per step B
+	Steps            int     `yaml:"steps"`              // training steps
+	LogFreq          int     `yaml:"log_freq"`           // a data-log record every LogFreq steps, and at the last
+	LR               float64 `yaml:"lr"`                 // Adam's learning rate before the schedule
+	Schedule         string  `yaml:"lr_schedule"`        // an optim.ScheduleNames name
+	Resample         string  `yaml:"resample_method"`    // "none", "simple" or "advanced"
+	ResampleFreq     int     `yaml:"resample_freq"`      // resample at steps ResampleFreq−1, 2·ResampleFreq−1, …
+	ResampleWindow   int     `yaml:"resample_window"`    // dead: silent on every batch of the last window steps
+	ResampleScale    float64 `yaml:"resample_scale"`     // the resampled encoder's scale (spec §2.9, §2.10)
+	HiddenSampleSize int     `yaml:"hidden_sample_size"` // samples of each data-log record
+	Beta1            float64 `yaml:"adam_beta1"`         // Adam β1
+	Beta2            float64 `yaml:"adam_beta2"`         // Adam β2
+	Eps              float64 `yaml:"adam_eps"`           // Adam ε
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.

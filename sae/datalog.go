@@ -9,7 +9,7 @@ package sae
 // ranking and the frac_active curves, and float32 halves the log (the seed demo's 201 records
 // take ~23 MB instead of ~47 MB). The parameters stay float64, exactly the SAE's values.
 type Record struct {
-	Step       int
+	Step       int       // the training step (0-based) after whose update the record was taken
 	FracActive []float32 // [I][S] on the B'-sample batch
 	Loss       []float32 // [B'][I] per-sample total loss
 	H          []float32 // [B'][I][D] inputs
@@ -27,8 +27,8 @@ type Record struct {
 
 // DataLog is what Train returns: the records in step order plus what a reader needs to interpret them.
 type DataLog struct {
-	NInst, DIn, DSAE, SampleSize int
-	Records                      []Record
+	NInst, DIn, DSAE, SampleSize int      // the SAE's shape and each record's sample count B'
+	Records                      []Record // in step order
 	// Resamples lists the steps at which resampling ran, and how many latents it reset at each.
 	Resamples []ResampleEvent
 	// Scalars holds the training-batch values at each logged step (for metrics.jsonl).
@@ -37,6 +37,6 @@ type DataLog struct {
 
 // ResampleEvent records one call of the resampler.
 type ResampleEvent struct {
-	Step int
+	Step int // the training step at which it ran
 	Dead int // latents reset, summed over instances
 }

@@ -8,9 +8,9 @@ import "math"
 //	Terms maps each loss-term name to its [B][I] slice (L_aux, L_auxk, L_matryoshka too where
 //	the arch has them).
 type Output struct {
-	LReconstruction, LSparsity, Loss []float64
-	Acts, HRec                       []float64
-	Terms                            map[string][]float64
+	LReconstruction, LSparsity, Loss []float64            // [B][I]: Terms' first two, and the per-sample loss
+	Acts, HRec                       []float64            // [B][I][S] activations, [B][I][D] reconstructions
+	Terms                            map[string][]float64 // [B][I] per loss term, by TermNames
 }
 
 // termVec holds one sample's loss terms in TermNames order (at most four).
@@ -27,59 +27,24 @@ type termVec [4]float64
 // For the TopK family L_sparsity is the L0 (count of nonzero activations): it is reported but
 // not penalised, since the selection fixes the sparsity; L_matryoshka is the sum of the
 // prefix-width reconstruction terms.
-func (s *SAE) TermNames() []string {
-	switch s.arch {
-	case archGated:
-		return []string{"L_reconstruction", "L_sparsity", "L_aux"}
-	case archTopK, archBatchTopK:
-		return []string{"L_reconstruction", "L_sparsity", "L_auxk"}
-	case archMatryoshka:
-		return []string{"L_reconstruction", "L_sparsity", "L_auxk", "L_matryoshka"}
-	}
-	return []string{"L_reconstruction", "L_sparsity"}
-}
+func (s *SAE) TermNames() []string { return s.arch.termNames() }
 
 // lossOf combines the terms into the per-sample loss.
-func (s *SAE) lossOf(t termVec) float64 {
-	switch s.arch {
-	case archStandard, archJumpReLU:
-		return t[0] + s.Cfg.SparsityCoeff*t[1]
-	case archGated:
-		return t[0] + s.Cfg.SparsityCoeff*t[1] + t[2]
-	}
-	return t[0] + t[2] + t[3] // TopK family: reconstruction + AuxK (+ Matryoshka prefixes)
-}
+func (s *SAE) lossOf(t termVec) float64 { return s.arch.loss(&s.Cfg, t) }
 
-// kernel runs one sample h [D] of instance i through the architecture's forward, leaving the
-// activations in w.acts and the reconstruction in w.hrec, and returns its loss terms. With grad
-// it adds scale·∂loss/∂θ to w.g (scale = multiplicity/B); the decoder-normalisation gradient
-// of the standard and TopK family is completed by finishDecoderGrad once per batch. aw must
-// hold prepArch(i) of the current parameters. BatchTopK and Matryoshka run their inference
-// forward here (JumpReLU with θ = τ); their training forward is batchTopK.
+// kernel runs one sample h [D] of instance i through the architecture's inference forward,
+// leaving the activations in w.acts and the reconstruction in w.hrec, and returns its loss
+// terms. With grad it adds scale·∂loss/∂θ to w.g (scale = multiplicity/B); the
+// decoder-normalisation gradient of a normalised decoder is completed by finishDecoderGrad
+// once per batch. aw must hold prepArch(i) of the current parameters.
 func (s *SAE) kernel(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
-	switch s.arch {
-	case archStandard:
-		lrec, lsp := s.standardSample(i, h, scale, w, grad)
-		return termVec{lrec, lsp}
-	case archGated:
-		return s.gatedSample(i, h, scale, w, aw, grad)
-	case archJumpReLU:
-		return s.jumpReLUSample(i, h, scale, w, aw, grad)
-	case archTopK:
-		return s.topkSample(i, h, scale, w, aw, grad, selectTopK)
-	default: // archBatchTopK, archMatryoshka
-		return s.topkSample(i, h, scale, w, aw, grad, selectThreshold)
-	}
+	return s.arch.sample(s, i, h, scale, w, aw, grad)
 }
 
 // sample is kernel for callers outside the training step (the data log, resampling): it
 // derives the architecture's per-instance values from the current parameters first. It uses
 // instance i's scratch, so it must run on instance i's worker (as the training loop does).
 func (s *SAE) sample(i int, h []float64, scale float64, w *work, grad bool) termVec {
-	if s.arch == archStandard {
-		lrec, lsp := s.standardSample(i, h, scale, w, grad)
-		return termVec{lrec, lsp}
-	}
 	aw := &s.tw[i]
 	s.prepArch(i, aw)
 	return s.kernel(i, h, scale, w, aw, grad)
@@ -121,38 +86,7 @@ func (s *SAE) ForwardTraining(h []float64, B int) Output {
 // forwardTraining is ForwardTraining plus, for the batch-coupled archs, the selection mask
 // kept [B][I][S] (zeros may be kept when fewer than int(k·B) values are positive).
 func (s *SAE) forwardTraining(h []float64, B int) (Output, []bool) {
-	if !s.arch.batchCoupled() {
-		return s.Forward(h, B), nil
-	}
-	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
-	out := s.newOutput(B)
-	kept := make([]bool, B*I*S)
-	names := s.TermNames()
-	w, aw := s.newWork(), &archWork{}
-	for i := 0; i < I; i++ {
-		hb := denseHidden(h, B, I, D, i)
-		zeros := hb.zeroPositions(B)
-		s.prepare(i, w)
-		s.prepArch(i, aw)
-		s.batchTopK(i, hb, B, w, aw, false, func(k, mult int, t termVec) {
-			var pos []int
-			if k >= 0 {
-				pos = []int{int(hb.Sample[k])}
-			} else {
-				pos, zeros = zeros[:mult], zeros[mult:] // zero classes come in sample order
-			}
-			for _, b := range pos {
-				for n, name := range names {
-					out.Terms[name][b*I+i] = t[n]
-				}
-				out.Loss[b*I+i] = s.lossOf(t)
-				copy(out.Acts[(b*I+i)*S:], w.acts)
-				copy(out.HRec[(b*I+i)*D:], w.hrec)
-				copy(kept[(b*I+i)*S:(b*I+i+1)*S], aw.keep)
-			}
-		})
-	}
-	return out, kept
+	return s.arch.forwardTraining(s, h, B)
 }
 
 func (s *SAE) newOutput(B int) Output {
@@ -205,36 +139,11 @@ func (s *SAE) lossGradBatch(i int, hb *hiddenBatch, B int, w *work, counts []int
 
 // batchLoss is lossGradBatch with explicit scratch. w must hold prepare(i).
 func (s *SAE) batchLoss(i int, hb *hiddenBatch, B int, w *work, aw *archWork, counts []int) (sums [5]float64) {
-	D := s.Cfg.DIn
-	invB := 1 / float64(B)
 	clear(counts)
 	s.prepArch(i, aw)
-	add := func(t termVec, mult int) {
-		fm := float64(mult)
-		sums[0] += fm * s.lossOf(t)
-		for k := range t {
-			sums[k+1] += fm * t[k]
-		}
-		for j, a := range w.acts {
-			if math.Abs(a) > 1e-8 {
-				counts[j] += mult
-			}
-		}
-	}
-	if s.arch.batchCoupled() {
-		s.batchTopK(i, hb, B, w, aw, true, func(_, mult int, t termVec) { add(t, mult) })
-	} else if s.arch == archStandard {
-		sums = s.standardBatch(i, hb, B, w, counts) // standard.go: the vectorised kernels
-	} else {
-		if hb.NZero > 0 {
-			add(s.kernel(i, w.zero, float64(hb.NZero)*invB, w, aw, true), hb.NZero)
-		}
-		for k := range hb.Sample {
-			add(s.kernel(i, hb.H[k*D:(k+1)*D], invB, w, aw, true), 1)
-		}
-	}
-	if s.arch == archStandard || s.arch.topkFamily() {
-		s.finishDecoderGrad(i, w) // these decode with W_dec_normalized
+	sums = s.arch.batch(s, i, hb, B, w, aw, counts)
+	if s.arch.normalizedDecoder() {
+		s.finishDecoderGrad(i, w)
 	}
 	for j, c := range counts {
 		aw.fired[j] = c > 0
@@ -242,11 +151,39 @@ func (s *SAE) batchLoss(i int, hb *hiddenBatch, B int, w *work, aw *archWork, co
 	return sums
 }
 
+// perSampleBatch is the training batch one sample at a time through kernel: the all-zero
+// samples once, weighted by their count, then the nonzero samples in order.
+func (s *SAE) perSampleBatch(i int, hb *hiddenBatch, B int, w *work, aw *archWork, counts []int) (sums [5]float64) {
+	D := s.Cfg.DIn
+	invB := 1 / float64(B)
+	if hb.NZero > 0 {
+		s.addSample(&sums, counts, w, s.kernel(i, w.zero, float64(hb.NZero)*invB, w, aw, true), hb.NZero)
+	}
+	for k := range hb.Sample {
+		s.addSample(&sums, counts, w, s.kernel(i, hb.H[k*D:(k+1)*D], invB, w, aw, true), 1)
+	}
+	return sums
+}
+
+// addSample adds mult copies of one sample's loss and terms to the batch sums and counts its
+// active latents (|acts| > 1e-8, w.acts as the sample left them).
+func (s *SAE) addSample(sums *[5]float64, counts []int, w *work, t termVec, mult int) {
+	fm := float64(mult)
+	sums[0] += fm * s.lossOf(t)
+	for k := range t {
+		sums[k+1] += fm * t[k]
+	}
+	for j, a := range w.acts {
+		if math.Abs(a) > 1e-8 {
+			counts[j] += mult
+		}
+	}
+}
+
 // afterStep runs after instance i's Adam update: the untied decoder's hard projection back
 // to unit rows (spec §2.7 step 5; Adam's moments are untouched; every architecture, as the
-// reference's loop does for Gated and JumpReLU too), then the non-trained state of the TopK
-// family from this step's batch: steps since each latent fired (SAELens: +1, 0 on firing) and
-// BatchTopK's threshold τ ← (1−lr)·τ + lr·(min positive kept activation) when one exists.
+// reference's loop does for Gated and JumpReLU too), then the architecture's non-trained
+// state from this step's batch (the TopK family's fired counters and BatchTopK's τ).
 func (s *SAE) afterStep(i int, w *work) {
 	if s.WDec != nil {
 		D, S := s.Cfg.DIn, s.Cfg.DSAE
@@ -258,20 +195,7 @@ func (s *SAE) afterStep(i int, w *work) {
 		return
 	}
 	aw.pending = false
-	if s.StepsSinceFired != nil {
-		S := s.Cfg.DSAE
-		for j, f := range aw.fired {
-			if f {
-				s.StepsSinceFired[i*S+j] = 0
-			} else {
-				s.StepsSinceFired[i*S+j]++
-			}
-		}
-	}
-	if s.Threshold != nil && aw.hasMin {
-		lr := s.Cfg.TopKThresholdLR
-		s.Threshold[i] = (1-lr)*s.Threshold[i] + lr*aw.minKept
-	}
+	s.arch.afterStep(s, i, aw)
 }
 
 // denseHidden is instance i's training batch for a dense h [B][I][D], with all-zero rows

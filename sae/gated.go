@@ -1,5 +1,7 @@
 package sae
 
+import "math"
+
 // Gated toy SAE (spec §3), forward and hand-derived backward side by side. Shapes for one
 // sample of instance i (D = DIn, S = DSAE):
 //
@@ -8,10 +10,59 @@ package sae
 //
 // There is no b_enc; W_mag[:,j] = exp(r_mag_j)·W_gate[:,j]; tied means W_dec = W_gateᵀ. The
 // decoder is used raw (spec §10), although the training loop still renormalises an untied one.
+// Resampling writes W_gate as the encoder, in the standard SAE's order (spec §2.11), and
+// resets b_gate, r_mag and b_mag.
+type gatedArch struct {
+	base
+	bGate, rMag, bMag int // positions in Params
+}
 
-// gatedSample runs one sample through the Gated SAE, leaving acts in w.acts and h_rec in
-// w.hrec, and returns (L_reconstruction, L_sparsity, L_aux). With grad it adds scale·∂loss/∂θ.
-func (s *SAE) gatedSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+func (gatedArch) name() string            { return "gated" }
+func (gatedArch) animationRows() []string { return []string{"W_gate", "_W_dec", "h", "h_r"} }
+func (gatedArch) animatesBestOnly() bool  { return true }
+func (gatedArch) encoderName() string     { return "W_gate" }
+
+// bind allocates b_gate, r_mag and b_mag = 0 (no b_enc).
+func (a gatedArch) bind(s *SAE) arch {
+	n := s.Cfg.NInst * s.Cfg.DSAE
+	s.BGate, s.RMag, s.BMag = make([]float64, n), make([]float64, n), make([]float64, n)
+	a.bGate, a.rMag, a.bMag = s.slotOf(s.BGate), s.slotOf(s.RMag), s.slotOf(s.BMag)
+	return a
+}
+
+// params: _W_dec, b_dec, W_gate, b_gate, r_mag, b_mag (the reference's order).
+func (gatedArch) params(s *SAE) []Param {
+	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
+	var ps []Param
+	if s.WDec != nil {
+		ps = append(ps, Param{"_W_dec", s.WDec, []int{I, S, D}})
+	}
+	return append(ps, Param{"b_dec", s.BDec, []int{I, D}}, Param{"W_gate", s.WEnc, []int{I, D, S}},
+		Param{"b_gate", s.BGate, []int{I, S}}, Param{"r_mag", s.RMag, []int{I, S}}, Param{"b_mag", s.BMag, []int{I, S}})
+}
+
+func (gatedArch) termNames() []string { return []string{"L_reconstruction", "L_sparsity", "L_aux"} }
+
+// loss = L_reconstruction + λ·L_sparsity + L_aux.
+func (gatedArch) loss(c *Config, t termVec) float64 { return t[0] + c.SparsityCoeff*t[1] + t[2] }
+
+// prep derives exp(r_mag) and the raw decoder rows.
+func (gatedArch) prep(s *SAE, i int, aw *archWork) {
+	S := s.Cfg.DSAE
+	for j := range aw.emag {
+		aw.emag[j] = math.Exp(s.RMag[i*S+j])
+	}
+	s.rawDecoder(i, aw.dec)
+}
+
+func (gatedArch) resetLatent(s *SAE, i, j int) {
+	k := i*s.Cfg.DSAE + j
+	s.BMag[k], s.BGate[k], s.RMag[k] = 0, 0, 0
+}
+
+// sample runs one sample through the Gated SAE, leaving acts in w.acts and h_rec in w.hrec,
+// and returns (L_reconstruction, L_sparsity, L_aux). With grad it adds scale·∂loss/∂θ.
+func (ga gatedArch) sample(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	Wg := s.WEnc[i*D*S : (i+1)*D*S]
 	bGate, bMag, bDec := s.BGate[i*S:(i+1)*S], s.BMag[i*S:(i+1)*S], s.BDec[i*D:(i+1)*D]
@@ -61,13 +112,20 @@ func (s *SAE) gatedSample(i int, h []float64, scale float64, w *work, aw *archWo
 		laux += a * a
 	}
 	lrec /= float64(D)
-	if !grad {
-		return termVec{lrec, lsp, laux}
+	if grad {
+		ga.backward(s, i, h, scale, w, aw)
 	}
+	return termVec{lrec, lsp, laux}
+}
 
+// backward adds scale·∂loss/∂θ for the sample sample just ran (its values in w and aw).
+func (ga gatedArch) backward(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork) {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	Wg := s.WEnc[i*D*S : (i+1)*D*S]
+	hc, u, pg, acts, hrec, via := w.hc, aw.u, aw.gate, w.acts, w.hrec, aw.v1
 	// ∂/∂h_rec = scale·2(h_rec − h)/D (to b_dec directly);  ∂/∂via = scale·2(via − h) (W_dec and
 	// the additive b_dec detached: it reaches only π_gate).
-	gWg, gBGate, gRMag, gBMag, gBDec := w.g[s.ix.wEnc], w.g[s.ix.bGate], w.g[s.ix.rMag], w.g[s.ix.bMag], w.g[s.ix.bDec]
+	gWg, gBGate, gRMag, gBMag, gBDec := w.g[s.ix.wEnc], w.g[ga.bGate], w.g[ga.rMag], w.g[ga.bMag], w.g[s.ix.bDec]
 	dh, dv, dhc := w.dh, aw.v2, w.dhc
 	for d := range dh {
 		dh[d] = scale * 2 * (hrec[d] - h[d]) / float64(D)
@@ -108,5 +166,4 @@ func (s *SAE) gatedSample(i int, h []float64, scale float64, w *work, aw *archWo
 	for d := range dhc {
 		gBDec[d] -= dhc[d] // h_cent = h − b_dec (this b_dec is not detached)
 	}
-	return termVec{lrec, lsp, laux}
 }

@@ -1,5 +1,7 @@
 package sae
 
+import "math"
+
 // JumpReLU toy SAE (spec §4), forward and hand-derived backward with the straight-through
 // estimators side by side. Shapes for one sample of instance i (D = DIn, S = DSAE):
 //
@@ -7,6 +9,62 @@ package sae
 //
 // θ = exp(log_theta); the decoder is used raw (spec §10), so a tied JumpReLU SAE has no norm
 // constraint at all, while an untied one is still renormalised by the training loop.
+type jumpReLUArch struct {
+	base
+	logTheta int // position of log_theta in Params
+}
+
+// thetaInit is JumpReLU's initial threshold (the reference's THETA_INIT).
+const thetaInit = 0.1
+
+func (jumpReLUArch) name() string            { return "jumprelu" }
+func (jumpReLUArch) animationRows() []string { return []string{"W_enc", "h", "h_r"} }
+func (jumpReLUArch) animatesBestOnly() bool  { return true }
+
+// bind allocates b_enc = 0 and log_theta = log 0.1.
+func (a jumpReLUArch) bind(s *SAE) arch {
+	a.initBEnc(s)
+	s.LogTheta = make([]float64, s.Cfg.NInst*s.Cfg.DSAE)
+	for k := range s.LogTheta {
+		s.LogTheta[k] = math.Log(thetaInit)
+	}
+	a.logTheta = s.slotOf(s.LogTheta)
+	return a
+}
+
+// params: W_enc, _W_dec, b_enc, b_dec, log_theta.
+func (a jumpReLUArch) params(s *SAE) []Param {
+	return append(a.base.params(s), Param{"log_theta", s.LogTheta, []int{s.Cfg.NInst, s.Cfg.DSAE}})
+}
+
+// prep derives θ = exp(log_theta) and the raw decoder rows.
+func (jumpReLUArch) prep(s *SAE, i int, aw *archWork) {
+	S := s.Cfg.DSAE
+	for j := range aw.theta {
+		aw.theta[j] = math.Exp(s.LogTheta[i*S+j])
+	}
+	s.rawDecoder(i, aw.dec)
+}
+
+// resetLatent: b_enc ← 0, log θ ← log 0.1.
+func (jumpReLUArch) resetLatent(s *SAE, i, j int) {
+	k := i*s.Cfg.DSAE + j
+	s.BEnc[k] = 0
+	s.LogTheta[k] = math.Log(thetaInit)
+}
+
+// resampleLatent: simple as the standard SAE (encoder, decoder, resets); advanced in the
+// JumpReLU reference's order (spec §2.11): b_enc, log θ, decoder, then encoder, so a tied
+// column ends v̂·a·scale as the standard SAE's does.
+func (a jumpReLUArch) resampleLatent(s *SAE, i, j int, enc, dec []float64, advanced bool) {
+	if !advanced {
+		a.base.resampleLatent(s, i, j, enc, dec, false)
+		return
+	}
+	a.resetLatent(s, i, j)
+	s.setDecoder(i, j, dec)
+	s.setEncoder(i, j, enc)
+}
 
 // rectangle is the STE kernel K(u) = 1[|u| < ½] (strict on both sides, as the reference).
 func rectangle(u float64) float64 {
@@ -43,9 +101,9 @@ func jumpReLUGradTheta(z, theta, eps, g float64) float64 {
 	return -(theta / eps) * rectangle((z-theta)/eps) * g
 }
 
-// jumpReLUSample runs one sample through the JumpReLU SAE, leaving acts in w.acts and h_rec in
-// w.hrec, and returns (L_reconstruction, L_sparsity). With grad it adds scale·∂loss/∂θ.
-func (s *SAE) jumpReLUSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+// sample runs one sample through the JumpReLU SAE, leaving acts in w.acts and h_rec in w.hrec,
+// and returns (L_reconstruction, L_sparsity). With grad it adds scale·∂loss/∂θ.
+func (ja jumpReLUArch) sample(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	enc := s.WEnc[i*D*S : (i+1)*D*S]
 	bEnc, bDec := s.BEnc[i*S:(i+1)*S], s.BDec[i*D:(i+1)*D]
@@ -83,14 +141,21 @@ func (s *SAE) jumpReLUSample(i int, h []float64, scale float64, w *work, aw *arc
 		lrec += e * e
 	}
 	lrec /= float64(D)
-	if !grad {
-		return termVec{lrec, lsp}
+	if grad {
+		ja.backward(s, i, h, scale, w, aw)
 	}
+	return termVec{lrec, lsp}
+}
 
+// backward adds scale·∂loss/∂θ for the sample sample just ran (its values in w and aw).
+func (ja jumpReLUArch) backward(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork) {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	enc := s.WEnc[i*D*S : (i+1)*D*S]
+	hc, pre, z, acts, hrec, theta := w.hc, w.pre, aw.u, w.acts, w.hrec, aw.theta
 	// ∂/∂h_rec = scale·2(h_rec − h)/D;  ∂acts_j = dh·W_dec_j;  ∂W_dec_j += acts_j·dh
 	// ∂θ_j = JumpReLU STE(∂acts_j) + Heaviside STE(λ·scale)  (the L0 term reaches only θ);
 	// ∂log θ_j = θ_j·∂θ_j;  ∂z_j = 1[z_j > θ_j]·∂acts_j;  ∂pre_j = 1[pre_j > 0]·∂z_j
-	gWEnc, gBEnc, gBDec, gLT := w.g[s.ix.wEnc], w.g[s.ix.bEnc], w.g[s.ix.bDec], w.g[s.ix.logTheta]
+	gWEnc, gBEnc, gBDec, gLT := w.g[s.ix.wEnc], w.g[s.ix.bEnc], w.g[s.ix.bDec], w.g[ja.logTheta]
 	eps, lam := s.Cfg.STEEpsilon, scale*s.Cfg.SparsityCoeff
 	dh, dhc := w.dh, w.dhc
 	for d := range dh {
@@ -128,5 +193,4 @@ func (s *SAE) jumpReLUSample(i int, h []float64, scale float64, w *work, aw *arc
 	for d := range dhc {
 		gBDec[d] -= dhc[d]
 	}
-	return termVec{lrec, lsp}
 }

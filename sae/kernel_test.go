@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 	"saelab/toymodel"
 )
@@ -77,7 +78,7 @@ func (s *SAE) laneReference(i int, hb *hiddenBatch, B int, w *work, counts []int
 
 // The lane kernels (archsimd and plain Go) must reproduce laneReference bit for bit.
 func TestStandardLanesMatchReferenceBits(t *testing.T) {
-	defer func(old bool) { laneSIMD = old }(laneSIMD)
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
 	for _, tc := range []struct {
 		F, D, S int
 		p       float64
@@ -111,8 +112,8 @@ func TestStandardLanesMatchReferenceBits(t *testing.T) {
 			s.prepare(i, want)
 			wc := make([]int, tc.S)
 			ws := s.laneReference(i, &hb, tc.B, want, wc)
-			for _, simd := range []bool{laneSIMD, false} {
-				laneSIMD = simd
+			for _, simd := range []bool{vec.SIMD, false} {
+				vec.SIMD = simd
 				got := s.newWork()
 				s.prepare(i, got)
 				gc := make([]int, tc.S)
@@ -269,9 +270,9 @@ func TestStandardLargeMatchesSequentialBits(t *testing.T) {
 // Training gives the same bits (parameters and data log) with the archsimd kernels as with
 // the plain-Go twins; without GOEXPERIMENT=simd both runs use the plain kernels.
 func TestTrainSameBitsWithPlainKernels(t *testing.T) {
-	defer func(old bool) { laneSIMD = old }(laneSIMD)
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
 	run := func(simd bool) []float64 {
-		laneSIMD = simd
+		vec.SIMD = simd
 		s := newSAE(t, seedModel(t, 4), 5, false)
 		tc := DefaultTrainConfig()
 		tc.Steps, tc.Resample, tc.ResampleFreq, tc.ResampleWindow = 400, "simple", 150, 100
@@ -289,5 +290,5 @@ func TestTrainSameBitsWithPlainKernels(t *testing.T) {
 		}
 		return out
 	}
-	bits(t, "trained SAE and data log", run(laneSIMD), run(false))
+	bits(t, "trained SAE and data log", run(vec.SIMD), run(false))
 }

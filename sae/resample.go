@@ -57,33 +57,15 @@ func (s *SAE) setDecoder(i, j int, row []float64) {
 	s.setEncoder(i, j, row) // tied: W_dec is a view of W_encᵀ
 }
 
-// resetLatent resets latent j's architecture-specific parameters on resampling (spec §2.9,
-// §3, §4): b_enc ← 0; gated (no b_enc): b_mag, b_gate, r_mag ← 0; jumprelu also log θ ← log 0.1.
-// The TopK family's steps-since-fired counter is left alone (no reference resamples them).
-func (s *SAE) resetLatent(i, j int) {
-	k := i*s.Cfg.DSAE + j
-	switch s.arch {
-	case archGated:
-		s.BMag[k], s.BGate[k], s.RMag[k] = 0, 0, 0
-	case archJumpReLU:
-		s.BEnc[k] = 0
-		s.LogTheta[k] = math.Log(thetaInit)
-	default:
-		s.BEnc[k] = 0
-	}
-}
-
 // resampleSimpleLatent is spec §2.9 for one dead latent with its normalised random vector v̂:
-// W_enc[:,j] (W_gate for gated) ← scale·v̂, then W_dec[j] ← v̂ (tied: v̂ wins), then the
-// resets of resetLatent.
+// W_enc[:,j] (W_gate for gated) ← scale·v̂ and W_dec[j] ← v̂, with the architecture's resets,
+// in its reference's order (arch.resampleLatent; tied: v̂ wins).
 func (s *SAE) resampleSimpleLatent(i, j int, vhat []float64, scale float64) {
 	col := make([]float64, len(vhat))
 	for d, v := range vhat {
 		col[d] = scale * v
 	}
-	s.setEncoder(i, j, col)
-	s.setDecoder(i, j, vhat)
-	s.resetLatent(i, j)
+	s.arch.resampleLatent(s, i, j, col, vhat, false)
 }
 
 // ResampleSimpleWith runs resample_simple over all instances with the random vectors given:
@@ -151,10 +133,9 @@ func (s *SAE) aliveEncoderNorm(i int, dead []bool) float64 {
 
 // resampleAdvancedInstance is spec §2.10 for instance i given its dead latents, a fresh
 // batch's samples picked by the caller (rows of hs [n_dead][D], already drawn with P ∝ MSE²):
-// W_dec[j] ← v̂ first, then W_enc[:,j] ← v̂·a·scale (tied: the encoder value wins), then the
-// resets of resetLatent, with v̂ = normalise(h − b_dec) and a the mean alive encoder norm (of
-// W_gate's columns for gated). JumpReLU writes in its reference's order (spec §2.11): b_enc,
-// log θ, decoder, then encoder; the tied result is the same, v̂·a·scale.
+// W_dec[j] ← v̂ and W_enc[:,j] ← v̂·a·scale with the architecture's resets, in its reference's
+// order (arch.resampleLatent; tied: the encoder value wins), with v̂ = normalise(h − b_dec) and
+// a the mean alive encoder norm (of W_gate's columns for gated).
 func (s *SAE) resampleAdvancedInstance(i int, dead []bool, hs []float64, scale float64) int {
 	D := s.Cfg.DIn
 	a := s.aliveEncoderNorm(i, dead)
@@ -172,14 +153,7 @@ func (s *SAE) resampleAdvancedInstance(i int, dead []bool, hs []float64, scale f
 		for d := range col {
 			col[d] = v[d] * a * scale
 		}
-		if s.arch == archJumpReLU {
-			s.resetLatent(i, j)
-		}
-		s.setDecoder(i, j, v)
-		s.setEncoder(i, j, col)
-		if s.arch != archJumpReLU {
-			s.resetLatent(i, j)
-		}
+		s.arch.resampleLatent(s, i, j, col, v, true)
 		n++
 	}
 	return n

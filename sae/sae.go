@@ -3,7 +3,6 @@ package sae
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"saelab/rng"
 	"saelab/toymodel"
@@ -30,61 +29,49 @@ import (
 // Model is the frozen data source: a copy of the caller's toy model with every instance set
 // to instance 0's weights (spec §2.4). It is never in the optimizer and never changes.
 type SAE struct {
-	Cfg      Config
-	Model    *toymodel.Model
-	WEnc     []float64
-	WDec     []float64
-	BEnc     []float64
-	BDec     []float64
-	BGate    []float64
-	RMag     []float64
-	BMag     []float64
-	LogTheta []float64
+	Cfg      Config          // the shape, architecture and hyperparameters
+	Model    *toymodel.Model // the frozen data source
+	WEnc     []float64       // [I][D][S] W_enc (gated: W_gate)
+	WDec     []float64       // [I][S][D] _W_dec, nil when tied
+	BEnc     []float64       // [I][S] b_enc, nil for gated
+	BDec     []float64       // [I][D] b_dec
+	BGate    []float64       // [I][S] gated's b_gate
+	RMag     []float64       // [I][S] gated's r_mag
+	BMag     []float64       // [I][S] gated's b_mag
+	LogTheta []float64       // [I][S] jumprelu's log θ
 
-	Threshold       []float64
-	StepsSinceFired []int
+	Threshold       []float64 // [I] BatchTopK's and Matryoshka's τ
+	StepsSinceFired []int     // [I][S] the TopK family's steps since each latent fired
 
-	arch   archKind
-	widths []int      // matryoshka: effective prefix widths, last = d_sae
-	ix     paramIndex // position of each tensor in Params (−1 when absent)
-	tw     []archWork // per-instance scratch of the training step (each instance has one worker)
+	arch arch       // Cfg.Arch's implementation, bound to this SAE (arch.go)
+	ix   paramIndex // position of the shared tensors in Params (−1 when absent)
+	tw   []archWork // per-instance scratch of the training step (each instance has one worker)
 }
 
-// archKind is Cfg.Arch resolved once, for the per-sample dispatch.
-type archKind int
-
-const (
-	archStandard archKind = iota
-	archGated
-	archJumpReLU
-	archTopK
-	archBatchTopK
-	archMatryoshka
-)
-
-func parseArch(a string) archKind {
-	return archKind(slices.Index(Archs, a))
-}
-
-// topkFamily reports whether the arch selects latents by rank (TopK, BatchTopK, Matryoshka).
-func (a archKind) topkFamily() bool { return a >= archTopK }
-
-// batchCoupled reports whether the training forward couples the samples of a batch.
-func (a archKind) batchCoupled() bool { return a == archBatchTopK || a == archMatryoshka }
-
-// paramIndex holds the position in Params (and in work.g) of each tensor, −1 when absent.
+// paramIndex holds the position in Params (and in work.g) of the tensors the architectures
+// share, −1 when absent; an architecture finds its own tensors' positions with slotOf.
 type paramIndex struct {
-	wEnc, wDec, bEnc, bDec, bGate, rMag, bMag, logTheta int
+	wEnc, wDec, bEnc, bDec int
 }
 
-// thetaInit is JumpReLU's initial threshold (the reference's THETA_INIT).
-const thetaInit = 0.1
+// slotOf returns the position in Params of the tensor whose storage is data, or −1.
+func (s *SAE) slotOf(data []float64) int {
+	if len(data) == 0 {
+		return -1
+	}
+	for k, p := range s.Params() {
+		if len(p.Data) > 0 && &p.Data[0] == &data[0] {
+			return k
+		}
+	}
+	return -1
+}
 
 // Param is one trainable tensor: its reference name, data and shape (leading axis I).
 type Param struct {
-	Name  string
-	Data  []float64
-	Shape []int
+	Name  string    // e.g. "W_enc", "_W_dec", "threshold"
+	Data  []float64 // the SAE's own storage, row-major
+	Shape []int     // leading axis I
 }
 
 // New builds an SAE over a copy of model (spec §2.2, §2.4, §3, §4). W_enc (W_gate for gated)
@@ -107,54 +94,15 @@ func New(cfg Config, model *toymodel.Model, seed uint64) (*SAE, error) {
 		copy(src.W[i*H*F:(i+1)*H*F], src.W[:H*F])
 		copy(src.BFinal[i*F:(i+1)*F], src.BFinal[:F])
 	}
-	s := &SAE{Cfg: cfg, Model: src, BDec: make([]float64, I*D), arch: parseArch(cfg.Arch)}
+	s := &SAE{Cfg: cfg, Model: src, BDec: make([]float64, I*D), arch: lookupArch(cfg.Arch)}
 	r := rng.New(seed, rng.PurposeSAEInit)
 	bound := KaimingBound(D, S)
 	s.WEnc = uniform(r, I*D*S, bound)
 	if !cfg.TiedWeights {
 		s.WDec = uniform(r, I*S*D, bound)
 	}
-	switch s.arch {
-	case archGated:
-		s.BGate, s.RMag, s.BMag = make([]float64, I*S), make([]float64, I*S), make([]float64, I*S)
-	case archJumpReLU:
-		s.BEnc, s.LogTheta = make([]float64, I*S), make([]float64, I*S)
-		for k := range s.LogTheta {
-			s.LogTheta[k] = math.Log(thetaInit)
-		}
-	default:
-		s.BEnc = make([]float64, I*S)
-	}
-	if s.arch.topkFamily() {
-		s.StepsSinceFired = make([]int, I*S)
-	}
-	if s.arch.batchCoupled() {
-		s.Threshold = make([]float64, I)
-	}
-	if s.arch == archMatryoshka {
-		s.widths = cfg.Widths()
-	}
-	s.ix = paramIndex{-1, -1, -1, -1, -1, -1, -1, -1}
-	for k, p := range s.Params() {
-		switch p.Name {
-		case "W_enc", "W_gate":
-			s.ix.wEnc = k
-		case "_W_dec":
-			s.ix.wDec = k
-		case "b_enc":
-			s.ix.bEnc = k
-		case "b_dec":
-			s.ix.bDec = k
-		case "b_gate":
-			s.ix.bGate = k
-		case "r_mag":
-			s.ix.rMag = k
-		case "b_mag":
-			s.ix.bMag = k
-		case "log_theta":
-			s.ix.logTheta = k
-		}
-	}
+	s.arch = s.arch.bind(s)
+	s.ix = paramIndex{s.slotOf(s.WEnc), s.slotOf(s.WDec), s.slotOf(s.BEnc), s.slotOf(s.BDec)}
 	s.tw = make([]archWork, I)
 	return s, nil
 }
@@ -177,35 +125,11 @@ func uniform(r *rng.Stream, n int, bound float64) []float64 {
 //	jumprelu: W_enc, _W_dec, b_enc, b_dec, log_theta
 //
 // (_W_dec absent when tied).
-func (s *SAE) Params() []Param {
-	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
-	dec := func(ps []Param) []Param {
-		if s.WDec != nil {
-			ps = append(ps, Param{"_W_dec", s.WDec, []int{I, S, D}})
-		}
-		return ps
-	}
-	if s.arch == archGated {
-		ps := dec(nil)
-		return append(ps, Param{"b_dec", s.BDec, []int{I, D}}, Param{"W_gate", s.WEnc, []int{I, D, S}},
-			Param{"b_gate", s.BGate, []int{I, S}}, Param{"r_mag", s.RMag, []int{I, S}}, Param{"b_mag", s.BMag, []int{I, S}})
-	}
-	ps := dec([]Param{{"W_enc", s.WEnc, []int{I, D, S}}})
-	ps = append(ps, Param{"b_enc", s.BEnc, []int{I, S}}, Param{"b_dec", s.BDec, []int{I, D}})
-	if s.arch == archJumpReLU {
-		ps = append(ps, Param{"log_theta", s.LogTheta, []int{I, S}})
-	}
-	return ps
-}
+func (s *SAE) Params() []Param { return s.arch.params(s) }
 
 // State lists the non-trained state saved and logged with the parameters: BatchTopK's and
 // Matryoshka's threshold τ as "threshold" [I] (spec §5); nothing for the other architectures.
-func (s *SAE) State() []Param {
-	if s.Threshold == nil {
-		return nil
-	}
-	return []Param{{"threshold", s.Threshold, []int{s.Cfg.NInst}}}
-}
+func (s *SAE) State() []Param { return s.arch.state(s) }
 
 // logged lists what each data-log record copies: Params then State.
 func (s *SAE) logged() []Param { return append(s.Params(), s.State()...) }

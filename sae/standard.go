@@ -1,6 +1,43 @@
 package sae
 
-import "math"
+import (
+	"math"
+
+	"saelab/internal/vec"
+	"saelab/rng"
+)
+
+// The standard toy SAE (spec §2): ReLU encoder, decoder with unit-normalised rows, L1
+// sparsity. Its per-sample forward and backward is standardSample; the training batch runs
+// through the kernels chosen by standardBatch (standard_batch.go).
+type standardArch struct{ base }
+
+func (standardArch) name() string { return "standard" }
+
+func (a standardArch) bind(s *SAE) arch {
+	a.initBEnc(s)
+	return a
+}
+
+func (standardArch) sample(s *SAE, i int, h []float64, scale float64, w *work, _ *archWork, grad bool) termVec {
+	lrec, lsp := s.standardSample(i, h, scale, w, grad)
+	return termVec{lrec, lsp}
+}
+
+func (standardArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, _ *archWork, counts []int) [5]float64 {
+	return s.standardBatch(i, hb, B, w, counts)
+}
+
+func (standardArch) normalizedDecoder() bool { return true }
+
+// draw draws the lane kernel's layout directly when standardBatch will use it.
+func (standardArch) draw(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
+	if s.useLanes() {
+		s.drawHiddenSoA(i, B, r, hb)
+	} else {
+		s.drawHidden(i, B, r, hb)
+	}
+}
 
 // work is one worker's scratch while it trains one instance.
 //
@@ -13,16 +50,15 @@ type work struct {
 	pre, acts         []float64
 	g                 [][]float64
 	gWn               []float64
-	zero              []float64 // [D] zeros: the input of every all-zero sample
-	ln                *saeLanes // the standard lane kernel's scratch, made on first use
-	dhc2              []float64 // [D] scratch of the lane kernel
-	lg                *saeLarge // the standard large-shape kernel's scratch, made on first use
+	zero              []float64     // [D] zeros: the input of every all-zero sample
+	ln                *vec.SAELanes // the standard lane kernel, made on first use
+	lg                *saeLarge     // the standard large-shape kernel's scratch, made on first use
 }
 
 func (s *SAE) newWork() *work {
 	D, S, I := s.Cfg.DIn, s.Cfg.DSAE, s.Cfg.NInst
 	w := &work{wn: make([]float64, S*D), norm: make([]float64, S), hc: make([]float64, D), hrec: make([]float64, D),
-		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D), dhc2: make([]float64, D)}
+		dh: make([]float64, D), dhc: make([]float64, D), pre: make([]float64, S), acts: make([]float64, S), gWn: make([]float64, S*D), zero: make([]float64, D)}
 	for _, p := range s.Params() {
 		w.g = append(w.g, make([]float64, len(p.Data)/I))
 	}

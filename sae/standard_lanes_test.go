@@ -3,6 +3,7 @@ package sae
 import (
 	"testing"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 	"saelab/toymodel"
 )
@@ -11,7 +12,7 @@ import (
 // blocks (dense batches), a partial last block, and latents inactive on every sample (the
 // SIMD kernel skips them chunk by chunk, the plain one sample by sample).
 func TestStandardLanesChunksAndDeadLatents(t *testing.T) {
-	defer func(old bool) { laneSIMD = old }(laneSIMD)
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
 	for _, tc := range []struct {
 		S    int
 		p    float64
@@ -45,8 +46,8 @@ func TestStandardLanesChunksAndDeadLatents(t *testing.T) {
 			s.prepare(i, want)
 			wc := make([]int, tc.S)
 			ws := s.laneReference(i, &hb, tc.B, want, wc)
-			for _, simd := range []bool{laneSIMD, false} {
-				laneSIMD = simd
+			for _, simd := range []bool{vec.SIMD, false} {
+				vec.SIMD = simd
 				got := s.newWork()
 				s.prepare(i, got)
 				gc := make([]int, tc.S)

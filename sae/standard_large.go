@@ -56,40 +56,9 @@ func (s *SAE) largeBatch(i int, hb *hiddenBatch, w *work, scale float64, counts 
 	lambda := s.Cfg.SparsityCoeff
 	l1 := scale * lambda
 	fD := float64(D)
-	hc, pre, hrec, dh, dhc, h := lg.hc, lg.pre, lg.hrec, lg.dh, lg.dhc, lg.h
-	n := len(hb.Sample)
-	blocked := D*S > 4096 // W_enc beyond L1: read it once per four samples
-	input := func(k int, h []float64) {
-		if hb.soa {
-			for d := range h {
-				h[d] = hb.hd[d*hb.stride+k]
-			}
-		} else {
-			copy(h, hb.H[k*D:(k+1)*D])
-		}
-	}
+	h, hc, pre, hrec, dh := lg.h, lg.hc, lg.pre, lg.hrec, lg.dh
 	for k := range hb.Sample {
-		if q := k % 4; blocked && q == 0 && k+4 <= n {
-			for s := 0; s < 4; s++ {
-				hcs := lg.hcs[s*D : (s+1)*D]
-				input(k+s, h)
-				for d := range hcs {
-					hcs[d] = h[d] - bDec[d]
-				}
-				copy(lg.pres[s*S:(s+1)*S], bEnc)
-			}
-			vec.AddRowsStrided4(lg.pres, lg.hcs, enc, S)
-		}
-		input(k, h)
-		for d := range hc {
-			hc[d] = h[d] - bDec[d]
-		}
-		if q := k % 4; blocked && k-q+4 <= n {
-			copy(pre, lg.pres[q*S:(q+1)*S])
-		} else {
-			copy(pre, bEnc)
-			vec.AddRowsStrided(pre, hc, enc, S)
-		}
+		lg.encode(hb, k, enc, bEnc, bDec)
 		ng, nr := 0, 0
 		var lsp float64
 		for j, p := range pre {
@@ -122,48 +91,101 @@ func (s *SAE) largeBatch(i int, hb *hiddenBatch, w *work, scale float64, counts 
 			dh[d] = scale * 2 * (hrec[d] - h[d]) / fD
 			gBDec[d] += dh[d]
 		}
-		if ng == 0 {
-			continue
-		}
-		// ∂L/∂acts_j = l1 + Σ_d dh_d·Ŵ_j,d for the active latents, d in order: from Ŵᵀ's rows
-		// over all latents when many are active, else over the active latents' columns.
-		da := lg.gd[:ng]
-		if ng*8 >= S {
-			all := lg.da
-			for j := range all {
-				all[j] = l1
-			}
-			vec.AddRowsStrided(all, dh, lg.wnT, S)
-			for t, j := range lg.gj[:ng] {
-				da[t] = all[j]
-			}
-		} else {
-			wa := lg.wa[:D*ng]
-			for d := 0; d < D; d++ {
-				row := lg.wnT[d*S : (d+1)*S]
-				for t, j := range lg.gj[:ng] {
-					wa[d*ng+t] = row[j]
-				}
-			}
-			for t := range da {
-				da[t] = l1
-			}
-			vec.AddRowsStrided(da, dh, wa, ng)
-		}
-		vec.AddOuter(w.gWn, lg.ga[:ng], lg.goff[:ng], dh)
-		for t, j := range lg.gj[:ng] {
-			gBEnc[j] += da[t]
-		}
-		vec.AddOuter(lg.gEncT, da, lg.goff[:ng], hc)
-		clear(dhc)
-		vec.AddRows(dhc, da, lg.encT, lg.goff[:ng])
-		for d := range dhc {
-			gBDec[d] -= dhc[d]
+		if ng > 0 {
+			lg.backward(ng, l1, hc, w.gWn, gBEnc, gBDec)
 		}
 	}
 	for d := 0; d < D; d++ {
 		for j := 0; j < S; j++ {
 			gWEnc[d*S+j] = lg.gEncT[j*D+d]
 		}
+	}
+}
+
+// encode leaves sample k's input in lg.h, h − b_dec in lg.hc and pre = hc·W_enc + b_enc in
+// lg.pre, as rows of W_enc. Beyond L1 (D·S > 4096) it computes the pre of four samples at a
+// time, reading W_enc once for them, and hands them out one by one.
+func (lg *saeLarge) encode(hb *hiddenBatch, k int, enc, bEnc, bDec []float64) {
+	D, S := len(bDec), len(bEnc)
+	n := len(hb.Sample)
+	blocked := D*S > 4096
+	if q := k % 4; blocked && q == 0 && k+4 <= n {
+		for s := 0; s < 4; s++ {
+			hcs := lg.hcs[s*D : (s+1)*D]
+			lg.input(hb, k+s)
+			for d := range hcs {
+				hcs[d] = lg.h[d] - bDec[d]
+			}
+			copy(lg.pres[s*S:(s+1)*S], bEnc)
+		}
+		vec.AddRowsStrided4(lg.pres, lg.hcs, enc, S)
+	}
+	lg.input(hb, k)
+	for d := range lg.hc {
+		lg.hc[d] = lg.h[d] - bDec[d]
+	}
+	if q := k % 4; blocked && k-q+4 <= n {
+		copy(lg.pre, lg.pres[q*S:(q+1)*S])
+	} else {
+		copy(lg.pre, bEnc)
+		vec.AddRowsStrided(lg.pre, lg.hc, enc, S)
+	}
+}
+
+// input copies nonzero sample k of hb (either layout) into lg.h.
+func (lg *saeLarge) input(hb *hiddenBatch, k int) {
+	h := lg.h
+	if hb.soa {
+		for d := range h {
+			h[d] = hb.hd[d*hb.stride+k]
+		}
+	} else {
+		copy(h, hb.H[k*len(h):(k+1)*len(h)])
+	}
+}
+
+// backward adds one sample's gradient through its ng active latents (lg.gj, lg.ga, lg.goff,
+// from the forward) given ∂L/∂h_rec in lg.dh and h_cent hc:
+//
+//	∂acts_j = l1 + Σ_d dh_d·Ŵ_j,d;  ∂Ŵ_j += acts_j·dh;  ∂b_enc_j += ∂acts_j
+//	∂W_encᵀ_j += ∂acts_j·hc;  ∂b_dec −= Σ_j ∂acts_j·W_encᵀ_j
+func (lg *saeLarge) backward(ng int, l1 float64, hc, gWn, gBEnc, gBDec []float64) {
+	D, S := len(hc), len(lg.pre)
+	dh := lg.dh
+	// ∂L/∂acts_j for the active latents, d in order: from Ŵᵀ's rows over all latents when
+	// many are active, else over the active latents' columns.
+	da := lg.gd[:ng]
+	if ng*8 >= S {
+		all := lg.da
+		for j := range all {
+			all[j] = l1
+		}
+		vec.AddRowsStrided(all, dh, lg.wnT, S)
+		for t, j := range lg.gj[:ng] {
+			da[t] = all[j]
+		}
+	} else {
+		wa := lg.wa[:D*ng]
+		for d := 0; d < D; d++ {
+			row := lg.wnT[d*S : (d+1)*S]
+			for t, j := range lg.gj[:ng] {
+				wa[d*ng+t] = row[j]
+			}
+		}
+		for t := range da {
+			da[t] = l1
+		}
+		vec.AddRowsStrided(da, dh, wa, ng)
+	}
+	vec.AddOuter(gWn, lg.ga[:ng], lg.goff[:ng], dh)
+	for t, j := range lg.gj[:ng] {
+		gBEnc[j] += da[t]
+	}
+	vec.AddOuter(lg.gEncT, da, lg.goff[:ng], hc)
+	dhc := lg.dhc
+	clear(dhc)
+	vec.AddRows(dhc, da, lg.encT, lg.goff[:ng])
+	for d := range dhc {
+		gBDec[d] -= dhc[d]
 	}
 }

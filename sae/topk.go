@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -17,6 +18,80 @@ import (
 // decode is the standard SAE's, acts·Ŵ + b_dec (spec §5: "decode as in the standard SAE"), and
 // the training loop renormalises an untied decoder. With rescaling the n_j in the activation
 // cancels exactly (ReLU(pre·n)/n = ReLU(pre) for n > 0), so its gradient through n is 0.
+
+// topKArch is TopK(k): the k largest per sample. The TopK family shares this file's forward,
+// backward and AuxK loss; BatchTopK (batchtopk.go) and Matryoshka (matryoshka.go) build on it.
+// The family's non-trained state is StepsSinceFired (AuxK's dead mask); its resampling is the
+// standard SAE's (no reference resamples it).
+type topKArch struct{ base }
+
+func (topKArch) name() string { return "topk" }
+
+func (topKArch) validate(c Config) error {
+	if !(c.K >= 1 && c.K <= float64(c.DSAE)) || c.K != math.Trunc(c.K) {
+		return fmt.Errorf("k = %v: topk needs an integer in [1, d_sae = %d]", c.K, c.DSAE)
+	}
+	return nil
+}
+
+func (topKArch) describe(c Config) []string { return describeTopK(c) }
+
+// describeTopK is the TopK family's Describe part: k, extra (e.g. Matryoshka's widths), and
+// the AuxK coefficient.
+func describeTopK(c Config, extra ...string) []string {
+	parts := append([]string{"k " + num(c.K)}, extra...)
+	if c.AuxKCoeff > 0 {
+		return append(parts, "aux-k "+num(c.AuxKCoeff))
+	}
+	return append(parts, "no aux-k")
+}
+
+// bind allocates b_enc and the fired counters, all 0.
+func (a topKArch) bind(s *SAE) arch {
+	a.bindTopK(s)
+	return a
+}
+
+func (topKArch) bindTopK(s *SAE) {
+	s.BEnc = make([]float64, s.Cfg.NInst*s.Cfg.DSAE)
+	s.StepsSinceFired = make([]int, s.Cfg.NInst*s.Cfg.DSAE)
+}
+
+func (topKArch) termNames() []string { return []string{"L_reconstruction", "L_sparsity", "L_auxk"} }
+
+// loss is reconstruction + AuxK (+ Matryoshka's prefixes): L0 is reported, not penalised.
+func (topKArch) loss(_ *Config, t termVec) float64 { return t[0] + t[2] + t[3] }
+
+func (topKArch) normalizedDecoder() bool { return true }
+
+// prep derives AuxK's dead mask: steps since fired > dead_feature_window.
+func (topKArch) prep(s *SAE, i int, aw *archWork) {
+	S := s.Cfg.DSAE
+	aw.nDead = 0
+	for j := range aw.dead {
+		aw.dead[j] = s.StepsSinceFired[i*S+j] > s.Cfg.DeadFeatureWindow
+		if aw.dead[j] {
+			aw.nDead++
+		}
+	}
+}
+
+func (topKArch) sample(s *SAE, i int, h []float64, scale float64, w *work, aw *archWork, grad bool) termVec {
+	return s.topkSample(i, h, scale, w, aw, grad, selectTopK, nil)
+}
+
+// afterStep counts the steps since each latent fired on a training batch (SAELens: +1, 0 on
+// firing).
+func (topKArch) afterStep(s *SAE, i int, aw *archWork) {
+	S := s.Cfg.DSAE
+	for j, f := range aw.fired {
+		if f {
+			s.StepsSinceFired[i*S+j] = 0
+		} else {
+			s.StepsSinceFired[i*S+j]++
+		}
+	}
+}
 
 // selMode is how topkSample picks the latents of a sample.
 type selMode int
@@ -105,10 +180,10 @@ func (s *SAE) topkEncode(i int, h []float64, w *work, aw *archWork) {
 }
 
 // topkSample runs one sample through the TopK family: selection by mode, decode, the terms
-// (L_reconstruction, L_sparsity = L0, L_auxk, L_matryoshka) and, with grad, scale·∂loss/∂θ
-// (the decoder part in w.gWn, finished by finishDecoderGrad). acts are left in w.acts, h_rec
-// in w.hrec and the selection in aw.keep.
-func (s *SAE) topkSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool, mode selMode) termVec {
+// (L_reconstruction, L_sparsity = L0, L_auxk, and L_matryoshka over the nested prefix widths
+// when there are any) and, with grad, scale·∂loss/∂θ (the decoder part in w.gWn, finished by
+// finishDecoderGrad). acts are left in w.acts, h_rec in w.hrec and the selection in aw.keep.
+func (s *SAE) topkSample(i int, h []float64, scale float64, w *work, aw *archWork, grad bool, mode selMode, nested []int) termVec {
 	D := s.Cfg.DIn
 	bDec := s.BDec[i*D : (i+1)*D]
 	s.topkEncode(i, h, w, aw)
@@ -148,8 +223,8 @@ func (s *SAE) topkSample(i int, h []float64, scale float64, w *work, aw *archWor
 	}
 	lrec /= float64(D)
 	t := termVec{lrec, l0}
-	if s.arch == archMatryoshka {
-		t[3] = s.matryoshkaTerms(i, h, w, aw)
+	if len(nested) > 0 {
+		t[3] = s.matryoshkaTerms(i, h, w, aw, nested)
 	}
 	if !grad {
 		t[2] = s.auxK(i, h, 0, w, aw, false)
@@ -175,8 +250,8 @@ func (s *SAE) topkSample(i int, h []float64, scale float64, w *work, aw *archWor
 			gwn[d] += a * dh[d]
 		}
 	}
-	if s.arch == archMatryoshka {
-		s.matryoshkaGrad(i, scale, w, aw)
+	if len(nested) > 0 {
+		s.matryoshkaGrad(i, scale, w, aw, nested)
 	}
 	t[2] = s.auxK(i, h, scale, w, aw, true)
 	s.topkEncoderGrad(i, w, aw)
@@ -271,194 +346,4 @@ func (s *SAE) auxK(i int, h []float64, scale float64, w *work, aw *archWork, gra
 		}
 	}
 	return c * l
-}
-
-// kthLargest returns the value t of the K-th largest entry counted with multiplicity
-// (1 ≤ K ≤ total weight), the weight gt of the entries > t and eq of those = t, so that
-// gt < K ≤ gt + eq. It reorders ents (a three-way quickselect, expected linear time).
-func kthLargest(ents []entry, K int) (t float64, gt, eq int) {
-	for {
-		a, b, c := ents[0].v, ents[len(ents)/2].v, ents[len(ents)-1].v
-		p := max(min(a, b), min(max(a, b), c)) // median of three
-		// [0, lt) > p, [lt, i) = p, (hi, end) < p
-		lt, i, hi := 0, 0, len(ents)-1
-		wGt, wEq := 0, 0
-		for i <= hi {
-			switch e := ents[i]; {
-			case e.v > p:
-				ents[lt], ents[i] = ents[i], ents[lt]
-				wGt += e.w
-				lt++
-				i++
-			case e.v < p:
-				ents[i], ents[hi] = ents[hi], ents[i]
-				hi--
-			default:
-				wEq += e.w
-				i++
-			}
-		}
-		switch {
-		case gt+wGt >= K:
-			ents = ents[:lt]
-		case gt+wGt+wEq >= K:
-			return p, gt + wGt, wEq
-		default:
-			gt += wGt + wEq
-			ents = ents[i:]
-		}
-	}
-}
-
-// batchTopK runs instance i's training batch through BatchTopK's (and Matryoshka's) training
-// forward, and with grad its backward, calling visit(k, mult, terms) once per distinct input
-// with w.acts, w.hrec and aw.keep set: k ≥ 0 is nonzero sample k of hb, k < 0 a class of mult
-// identical all-zero samples (classes in the order of their sample positions).
-//
-// Selection (spec §5): v = ReLU(sel) over the flattened B×S batch, keep the K = int(k·B)
-// largest, ties to the lower flat index b·S+j. The all-zero samples are NZero identical rows
-// at their own positions (the complement of hb.Sample); when the cut falls among their tied
-// values, the first copies in sample order keep them, which splits the group into at most
-// three classes: copies keeping every tied latent, one copy keeping a prefix of them, and the
-// rest keeping none. It also leaves the minimum positive kept value in aw.minKept (hasMin).
-func (s *SAE) batchTopK(i int, hb *hiddenBatch, B int, w *work, aw *archWork, grad bool, visit func(k, mult int, t termVec)) {
-	D, S := s.Cfg.DIn, s.Cfg.DSAE
-	n := len(hb.Sample)
-	rows := n
-	if hb.NZero > 0 {
-		rows++ // row n is the zero group
-	}
-	input := func(r int) []float64 {
-		if r == n {
-			return w.zero
-		}
-		return hb.H[r*D : (r+1)*D]
-	}
-	if cap(aw.bvals) < rows*S {
-		aw.bvals, aw.bkeep = make([]float64, rows*S, 2*rows*S), make([]bool, rows*S, 2*rows*S)
-	}
-	vals, keep := aw.bvals[:rows*S], aw.bkeep[:rows*S]
-	weight := func(r int) int {
-		if r == n {
-			return hb.NZero
-		}
-		return 1
-	}
-	// v = ReLU(sel) of every distinct row
-	aw.ents = aw.ents[:0]
-	P := 0 // number of positive values in the batch
-	for r := 0; r < rows; r++ {
-		s.topkEncode(i, input(r), w, aw)
-		for j, v := range aw.sel {
-			v = max(v, 0)
-			vals[r*S+j] = v
-			if v > 0 {
-				aw.ents = append(aw.ents, entry{v, weight(r)})
-				P += weight(r)
-			}
-		}
-	}
-	// The cut: values > t are kept, and `need` of the eq values equal to t, first in flat order.
-	K := int(s.Cfg.K * float64(B))
-	var t float64
-	var need, eq int
-	aw.hasMin = false
-	switch {
-	case K >= B*S:
-		t = math.Inf(-1) // everything kept
-	case K <= 0:
-		t = math.Inf(1) // nothing kept
-	case P > K:
-		var gt int
-		t, gt, eq = kthLargest(aw.ents, K)
-		need = K - gt
-		aw.minKept, aw.hasMin = t, true
-	default: // at most K positive values: all kept, and K − P zeros in flat order
-		t, need, eq = 0, K-P, B*S-P
-		for k, e := range aw.ents {
-			if k == 0 || e.v < aw.minKept {
-				aw.minKept = e.v
-			}
-		}
-		aw.hasMin = P > 0
-	}
-	allTied := need >= eq
-	for r := range vals {
-		keep[r] = vals[r] > t || (allTied && vals[r] == t)
-	}
-	// Ties cut partway: walk the batch in flat order, giving the tied values to the first ones.
-	// A zero copy holds mZero tied values; nFull copies get all of them, then the cut copy
-	// gets `part` (0 < part < mZero) or none.
-	nFull, part, mZero := 0, 0, 0
-	if hb.NZero > 0 {
-		for j := 0; j < S; j++ {
-			if vals[n*S+j] == t {
-				mZero++
-			}
-		}
-	}
-	if !allTied {
-		left, k := need, 0
-		for b := 0; b < B && left > 0; b++ {
-			if k < n && int(hb.Sample[k]) == b {
-				for j := 0; j < S && left > 0; j++ {
-					if vals[k*S+j] == t {
-						keep[k*S+j] = true
-						left--
-					}
-				}
-				k++
-				continue
-			}
-			if mZero == 0 {
-				continue
-			}
-			if left >= mZero {
-				nFull++
-				left -= mZero
-			} else {
-				part, left = left, 0
-			}
-		}
-	}
-	// Forward (and backward) of every distinct input with its selection.
-	invB := 1 / float64(B)
-	for r := 0; r < n; r++ {
-		copy(aw.keep, keep[r*S:(r+1)*S])
-		tv := s.topkSample(i, input(r), invB, w, aw, grad, selectGiven)
-		visit(r, 1, tv)
-	}
-	if hb.NZero == 0 {
-		return
-	}
-	// Zero classes in sample order: copies keeping every tied latent, the cut copy keeping the
-	// first `part` of them, copies keeping none.
-	var counts [3]int
-	switch {
-	case allTied:
-		counts = [3]int{hb.NZero, 0, 0}
-	case part > 0:
-		counts = [3]int{nFull, 1, hb.NZero - nFull - 1}
-	default:
-		counts = [3]int{nFull, 0, hb.NZero - nFull}
-	}
-	for c := range aw.zkeep {
-		given := 0
-		for j := 0; j < S; j++ {
-			v := vals[n*S+j]
-			tied := v == t && (c == 0 || (c == 1 && given < part))
-			if tied && c == 1 {
-				given++
-			}
-			aw.zkeep[c][j] = v > t || tied
-		}
-	}
-	for c, m := range counts {
-		if m == 0 {
-			continue
-		}
-		copy(aw.keep, aw.zkeep[c])
-		tv := s.topkSample(i, w.zero, float64(m)*invB, w, aw, grad, selectGiven)
-		visit(-1-c, m, tv)
-	}
 }

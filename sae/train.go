@@ -21,18 +21,18 @@ import (
 // they may lag the step count by up to progressEvery steps; the final callback carries the
 // last logged step's values.
 type Progress struct {
-	Step, Steps     int
-	LR, Loss        float64
+	Step, Steps     int     // steps done (mean over instances) and in all
+	LR, Loss        float64 // the learning rate at Step; I × the mean training-batch loss
 	FracActive      float64 // mean over instances and latents
-	LReconstruction float64
-	LSparsity       float64
+	LReconstruction float64 // I × the mean training-batch L_reconstruction
+	LSparsity       float64 // I × the mean training-batch L_sparsity
 }
 
 // Scalars are the training-batch values at one logged step (sum over instances of the batch
 // mean, as the reference's progress postfix; FracActive is the mean over instances and latents).
 type Scalars struct {
-	Step                                             int
-	LR, Loss, LReconstruction, LSparsity, FracActive float64
+	Step                                             int     // the logged step
+	LR, Loss, LReconstruction, LSparsity, FracActive float64 // the step's lr, and the batch values
 }
 
 // Train runs optimize (spec §2.7) in place and returns the data log. Each instance trains on
@@ -44,6 +44,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		return DataLog{}, err
 	}
 	sched, _ := optim.ParseSchedule(tc.Schedule)
+	lr := func(step int) float64 { return tc.LR * sched(step, tc.Steps) }
 	I, S := s.Cfg.NInst, s.Cfg.DSAE
 	params := s.Params()
 	sizes := make([]int, len(params))
@@ -81,7 +82,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 				resampled[ri*I+i] = t.resample(step)
 				ri++
 			}
-			sums, fsum := t.step(step, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step])
+			sums, fsum := t.step(step, lr(step), bc1[step], bc2[step])
 			if progress != nil && (step%progressEvery == progressEvery-1 || step == tc.Steps-1) {
 				board.Publish(i, []float64{float64(step + 1), sums[0] * invB, sums[1] * invB, sums[2] * invB, fsum / float64(S)})
 			}
@@ -99,11 +100,25 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 	var tick func()
 	if progress != nil {
 		tick = func() {
-			progress(boardProgress(board, I, tc.Steps, func(st int) float64 { return tc.LR * sched(st, tc.Steps) }))
+			progress(boardProgress(board, I, tc.Steps, lr))
 		}
 	}
 	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
 
+	log.finish(resampleSteps, resampled, logSteps, scal, fracMean, nT, lr)
+	if progress != nil {
+		last := log.Scalars[len(log.Scalars)-1]
+		progress(Progress{Step: tc.Steps, Steps: tc.Steps, LR: last.LR, Loss: last.Loss, FracActive: last.FracActive,
+			LReconstruction: last.LReconstruction, LSparsity: last.LSparsity})
+	}
+	return log, nil
+}
+
+// finish fills the log's resampling events (latents reset per instance, [resample][I]) and
+// its scalars (the instances' training-batch means [log][I][loss, terms...] summed over the
+// instances, and their frac_active means [log][I] averaged).
+func (log *DataLog) finish(resampleSteps, resampled, logSteps []int, scal, fracMean []float64, nT int, lr func(step int) float64) {
+	I := log.NInst
 	for r, st := range resampleSteps {
 		n := 0
 		for i := 0; i < I; i++ {
@@ -112,7 +127,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		log.Resamples = append(log.Resamples, ResampleEvent{Step: st, Dead: n})
 	}
 	for li, st := range logSteps {
-		sc := Scalars{Step: st, LR: tc.LR * sched(st, tc.Steps)}
+		sc := Scalars{Step: st, LR: lr(st)}
 		for i := 0; i < I; i++ {
 			base := (li*I + i) * (nT + 1)
 			sc.Loss += scal[base]
@@ -122,12 +137,6 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		}
 		log.Scalars = append(log.Scalars, sc)
 	}
-	if progress != nil {
-		last := log.Scalars[len(log.Scalars)-1]
-		progress(Progress{Step: tc.Steps, Steps: tc.Steps, LR: last.LR, Loss: last.Loss, FracActive: last.FracActive,
-			LReconstruction: last.LReconstruction, LSparsity: last.LSparsity})
-	}
-	return log, nil
 }
 
 // progressEvery is how often (in steps) a training instance publishes its latest values for
@@ -304,11 +313,7 @@ func (t *trainer) resample(step int) int {
 func (t *trainer) step(step int, lr, bc1, bc2 float64) (sums [5]float64, fsum float64) {
 	s, i := t.s, t.i
 	B := t.tc.BatchSize
-	if s.arch == archStandard && s.useLanes() {
-		s.drawHiddenSoA(i, B, t.rb, &t.hb) // the lane kernel's layout, drawn directly
-	} else {
-		s.drawHidden(i, B, t.rb, &t.hb)
-	}
+	s.arch.draw(s, i, B, t.rb, &t.hb)
 	s.prepare(i, t.w)
 	sums = s.lossGradBatch(i, &t.hb, B, t.w, t.counts)
 	I := s.Cfg.NInst

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"unsafe"
 
 	"saelab/internal/par"
 	"saelab/internal/vec"
@@ -16,17 +15,17 @@ import (
 // are all zero, so per instance only the samples with at least one active feature are kept;
 // the rest are counted (their hidden state is exactly 0, so they share one forward pass).
 type Batch struct {
-	B, I, F int
+	B, I, F int         // samples, instances, features
 	Inst    []InstBatch // [I]
 }
 
 // InstBatch holds one instance's nonzero samples. The entries of nonzero sample k are
 // Feat[Start[k]:Start[k+1]] (ascending feature index) with values Val[...].
 type InstBatch struct {
-	Sample []int32 // sample index b, ascending
-	Start  []int32 // len(Sample)+1
-	Feat   []int32
-	Val    []float64
+	Sample []int32   // sample index b, ascending
+	Start  []int32   // len(Sample)+1
+	Feat   []int32   // active features of every sample, in order
+	Val    []float64 // their values
 	pos    []int     // scratch: candidate positions of the gap sampler
 	p      []float64 // scratch: the units' probabilities
 	gaps   rng.Gaps  // the gap sampler of gapsQ (NewGaps takes a logarithm)
@@ -177,23 +176,19 @@ func (m *Model) GenerateProjected(i, B int, s *rng.Stream, P []float64, D, pad i
 	div := newDivider(F, total)
 	ib.pos = ib.gapsFor(qmax).AppendPositions(ib.pos[:0], s, total)
 	stride := (len(ib.pos) + pad - 1) / pad * pad // ≥ the number of nonzero samples
-	simd := D == 2 && projectSIMD(F, total)
-	if simd {
-		h = grown(h, D*stride) // projectD2SIMD writes every element
+	if D == 2 {
+		h = grown(h, D*stride) // vec.ProjectD2 writes every element
 	} else {
 		h = sized(h, D*stride)
 	}
 	// The magnitudes, in entry order (a separate pass keeps each loop's registers free).
 	pos := ib.pos
-	ib.Val = slices.Grow(ib.Val[:0], len(pos)+8)[:len(pos)] // +8: see projectD2SIMD
+	ib.Val = slices.Grow(ib.Val[:0], len(pos)+8)[:len(pos)] // +8: see vec.ProjectD2
 	vals := ib.Val[:len(pos)]
 	s.FillFloat64(vals)
-	if simd {
-		ib.pos = slices.Grow(ib.pos, 8)
-		return projectD2SIMD(ib.pos, vals, F, P, h, stride, sample), h, stride
-	}
 	if D == 2 {
-		return projectD2(pos, vals, div, F, P, h, stride, sample[:0]), h, stride
+		ib.pos = slices.Grow(ib.pos, 8)
+		return vec.ProjectD2(ib.pos, vals, F, P, h, stride, sample), h, stride
 	}
 	sample = sample[:0]
 	last, k := int32(-1), -1
@@ -213,60 +208,7 @@ func (m *Model) GenerateProjected(i, B int, s *rng.Stream, P []float64, D, pad i
 	return sample, h, stride
 }
 
-// projectD2 is GenerateProjected's projection for d = 2, on its own so that its loop keeps
-// its values in registers.
-func projectD2(pos []int, vals []float64, div divider, F int, P, h []float64, stride int, sample []int32) []int32 {
-	sample = slices.Grow(sample[:0], len(pos))[:len(pos)] // written by index: no call in the loop
-	if !div.small || len(pos) == 0 {
-		return projectD2Slow(pos, vals, div, F, P, h, stride, sample)
-	}
-	// Every index is in range by construction (f < F, k < len(pos) ≤ stride, e < len(pos));
-	// checked once here, the loop addresses through pointers so that its values fit in registers.
-	_, _, _ = P[2*F-1], h[2*stride-1], vals[len(pos)-1]
-	pp, ph, pv, ps := unsafe.Pointer(unsafe.SliceData(P)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(vals)), unsafe.Pointer(unsafe.SliceData(sample))
-	m := div.m
-	F8, s8 := uintptr(F)*8, uintptr(stride)*8
-	last, k := int32(-1), -1
-	for e, p := range pos {
-		hi, _ := bits.Mul64(m, uint64(p))
-		b := int(hi)
-		f := uintptr(p - b*F)
-		if int32(b) != last {
-			last = int32(b)
-			k++
-			*(*int32)(unsafe.Add(ps, k*4)) = last
-		}
-		v := *(*float64)(unsafe.Add(pv, e*8))
-		w0 := *(*float64)(unsafe.Add(pp, f*8))
-		w1 := *(*float64)(unsafe.Add(pp, F8+f*8))
-		h0 := (*float64)(unsafe.Add(ph, uintptr(k)*8))
-		h1 := (*float64)(unsafe.Add(ph, s8+uintptr(k)*8))
-		*h0 += w0 * v
-		*h1 += w1 * v
-	}
-	return sample[:k+1]
-}
-
-func projectD2Slow(pos []int, vals []float64, div divider, F int, P, h []float64, stride int, sample []int32) []int32 {
-	p0, p1 := P[:F:F], P[F:2*F:2*F]
-	h0, h1 := h[:stride:stride], h[stride:2*stride:2*stride]
-	last, k := int32(-1), -1
-	for e, p := range pos {
-		b := div.div(p)
-		f := p - b*F
-		if int32(b) != last {
-			last = int32(b)
-			k++
-			sample[k] = last
-		}
-		v := vals[e]
-		h0[k] += p0[f] * v
-		h1[k] += p1[f] * v
-	}
-	return sample[:k+1]
-}
-
-// grown returns h with length n and room for 8 more (see projectD2SIMD), reusing its storage
+// grown returns h with length n and room for 8 more (see vec.ProjectD2), reusing its storage
 // (the contents are stale).
 func grown(h []float64, n int) []float64 {
 	if cap(h) < n+8 {

@@ -1,5 +1,3 @@
-// Package toymodel is the toy model of superposition (spec §1): x' = ReLU(WᵀWx + b) over
-// n_inst independent instances, its sparse feature batches and its training loop.
 package toymodel
 
 import (
@@ -9,12 +7,12 @@ import (
 
 // Config is the toy model's shape (spec §1.1).
 type Config struct {
-	NInst                int    `yaml:"n_inst"`
-	NFeatures            int    `yaml:"n_features"`
-	DHidden              int    `yaml:"d_hidden"`
-	NCorrelatedPairs     int    `yaml:"n_correlated_pairs"`
-	NAnticorrelatedPairs int    `yaml:"n_anticorrelated_pairs"`
-	FeatMagDistn         string `yaml:"feat_mag_distn"` // "unif" or "normal"
+	NInst                int    `yaml:"n_inst"`                 // independent instances I
+	NFeatures            int    `yaml:"n_features"`             // features F
+	DHidden              int    `yaml:"d_hidden"`               // hidden size H
+	NCorrelatedPairs     int    `yaml:"n_correlated_pairs"`     // feature pairs active together (first 2·n features)
+	NAnticorrelatedPairs int    `yaml:"n_anticorrelated_pairs"` // feature pairs never active together (next 2·n)
+	FeatMagDistn         string `yaml:"feat_mag_distn"`         // "unif" or "normal"
 }
 
 // DefaultConfig is the reference's default shape with the SAE base model's 16 instances.
@@ -58,22 +56,33 @@ const (
 	AxisFull                 // one value per (instance, feature), length I·F row-major
 )
 
+// String names the axis as error messages do: "scalar", "per-instance", "per-feature", "full".
 func (a Axis) String() string {
 	return [...]string{"scalar", "per-instance", "per-feature", "full"}[a]
 }
 
-// Values is an importance or feature-probability specification.
+// Values is an importance or feature-probability specification: V's numbers along Axis. The
+// zero Values means "the default" (New's).
 type Values struct {
-	Axis Axis
-	V    []float64
+	Axis Axis      // which axes V varies over
+	V    []float64 // 1, I, F or I·F numbers, as Axis says
 }
 
-// Scalar, PerInstance, PerFeature and Full build a Values along one explicit axis.
-func Scalar(v float64) Values        { return Values{AxisScalar, []float64{v}} }
+// Scalar is one value for every instance and feature.
+func Scalar(v float64) Values { return Values{AxisScalar, []float64{v}} }
+
+// PerInstance is one value per instance (length I), the same for every feature.
 func PerInstance(v []float64) Values { return Values{AxisInstance, v} }
-func PerFeature(v []float64) Values  { return Values{AxisFeature, v} }
-func Full(m []float64) Values        { return Values{AxisFull, m} }
-func (v Values) IsZero() bool        { return v.V == nil }
+
+// PerFeature is one value per feature (length F), the same for every instance.
+func PerFeature(v []float64) Values { return Values{AxisFeature, v} }
+
+// Full is one value per (instance, feature), I·F numbers row-major.
+func Full(m []float64) Values { return Values{AxisFull, m} }
+
+// IsZero reports whether v is the zero Values (no numbers): the default applies.
+func (v Values) IsZero() bool { return v.V == nil }
+
 func (v Values) withDefault(d float64) Values {
 	if v.IsZero() {
 		return Scalar(d)

@@ -63,7 +63,18 @@ func (m *Model) LossGradInstance(i int, ib *InstBatch, B int, gW, gB []float64, 
 }
 
 // lossGrad is LossGradInstance; without wantLoss the returned loss is 0 and its (serial)
-// accumulation is skipped, which changes nothing else.
+// accumulation is skipped, which changes nothing else. It is the one place that picks the
+// toy model's kernel (H = d_hidden, F = n_features; the first matching row wins; every row
+// gives the plain per-sample loop's bits, internal/vec/dispatch.go lists the builds' twins):
+//
+//	samples      when                                               runs                          pinned by
+//	all-zero     any shape: one shared forward, weighted            toymodel.Model.lossGrad       toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      lanes shape (useLanes), gradient, vec.SIMD         vec.ToyLanes.Run              toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
+//	nonzero      lanes shape, gradient, H = 2                       toymodel.lanesKernelH2        toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      lanes shape, gradient                              toymodel.lanesKernel          toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      large shape (F ≥ 16, H ≥ 8)                        toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      H = 2, gradient                                    toymodel.lossGradH2           toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      otherwise                                          toymodel.Model.lossGradSmall  toymodel.TestLossGradMatchesReferenceBits
 func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scratch, wantLoss bool) float64 {
 	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
 	W := m.W[i*H*F : (i+1)*H*F]
@@ -245,41 +256,13 @@ func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, i
 		transposePad(gWT, gW, H, F, Hp)
 	}
 	start := ib.Start[:len(ib.Sample)+1]
-	n := len(ib.Sample)
-	hs, pres := sc.hs[:4*H], sc.pres[:4*F] // a block of four samples' h (unpadded) and pre
-	blocked := H*F > 4096                  // W beyond L1: read it once per four samples
+	blocked := H*F > 4096 // W beyond L1: read it once per four samples
 	for k := range ib.Sample {
 		lo, hi := start[k], start[k+1]
 		feat, val := ib.Feat[lo:hi], ib.Val[lo:hi]
 		val = val[:len(feat)]
 		foff := sc.foff[:len(feat)]
-		// h and pre of the next four samples at once (pre reads W once for the four).
-		if q := k % 4; blocked && q == 0 && k+4 <= n {
-			for s := 0; s < 4; s++ {
-				clear(h)
-				lo, hi := start[k+s], start[k+s+1]
-				fo := sc.foff[:hi-lo]
-				for e, f := range ib.Feat[lo:hi] {
-					fo[e] = f * int32(Hp)
-				}
-				vec.AddRows(h, ib.Val[lo:hi], wt, fo)
-				copy(hs[s*H:(s+1)*H], h)
-				copy(pres[s*F:(s+1)*F], bias)
-			}
-			vec.AddRowsStrided4(pres, hs, W, F)
-		}
-		for e, f := range feat {
-			foff[e] = f * int32(Hp)
-		}
-		if q := k % 4; blocked && k-q+4 <= n {
-			copy(h, hs[q*H:(q+1)*H])
-			copy(pre, pres[q*F:(q+1)*F])
-		} else {
-			clear(h)
-			vec.AddRows(h, val, wt, foff)
-			copy(pre, bias)
-			vec.AddRowsStrided(pre, h[:H], W, F)
-		}
+		sc.encodeLarge(ib, k, W, bias, H, F, Hp, blocked)
 		// Branch-free over the features: x from a dense scratch row, δ zeroed by a mask where
 		// pre ≤ 0 (or NaN), the active features appended unconditionally and counted.
 		xd := sc.xd[:F]
@@ -326,6 +309,44 @@ func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, i
 		}
 	}
 	return L
+}
+
+// encodeLarge leaves sample k's h = W·x in sc.h and pre = b + Wᵀh in sc.pre, with sc.foff
+// holding its features' row offsets in Wᵀ (wt, rows padded to Hp); blocked computes the pre of
+// four samples at once, reading W once for them (sc.hs, sc.pres), and hands them out in turn.
+func (sc *Scratch) encodeLarge(ib *InstBatch, k int, W, bias []float64, H, F, Hp int, blocked bool) {
+	start := ib.Start[:len(ib.Sample)+1]
+	n := len(ib.Sample)
+	h, pre, wt := sc.h[:Hp], sc.pre[:F], sc.wt[:F*Hp]
+	hs, pres := sc.hs[:4*H], sc.pres[:4*F] // a block of four samples' h (unpadded) and pre
+	if q := k % 4; blocked && q == 0 && k+4 <= n {
+		for s := 0; s < 4; s++ {
+			clear(h)
+			lo, hi := start[k+s], start[k+s+1]
+			fo := sc.foff[:hi-lo]
+			for e, f := range ib.Feat[lo:hi] {
+				fo[e] = f * int32(Hp)
+			}
+			vec.AddRows(h, ib.Val[lo:hi], wt, fo)
+			copy(hs[s*H:(s+1)*H], h)
+			copy(pres[s*F:(s+1)*F], bias)
+		}
+		vec.AddRowsStrided4(pres, hs, W, F)
+	}
+	lo, hi := start[k], start[k+1]
+	foff := sc.foff[:hi-lo]
+	for e, f := range ib.Feat[lo:hi] {
+		foff[e] = f * int32(Hp)
+	}
+	if q := k % 4; blocked && k-q+4 <= n {
+		copy(h, hs[q*H:(q+1)*H])
+		copy(pre, pres[q*F:(q+1)*F])
+	} else {
+		clear(h)
+		vec.AddRows(h, ib.Val[lo:hi], wt, foff)
+		copy(pre, bias)
+		vec.AddRowsStrided(pre, h[:H], W, F)
+	}
 }
 
 // transposePad writes dst [c][cp] = src [r][c]ᵀ with each row zero-padded from r to cp.

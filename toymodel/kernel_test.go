@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 )
 
@@ -144,9 +145,9 @@ func (m *Model) laneReference(i int, ib *InstBatch, B int, gW, gB []float64) flo
 // The optimised LossGradInstance must reproduce the reference loop bit for bit, on small and
 // large shapes, sparse and dense batches, with biases of both signs.
 func TestLossGradMatchesReferenceBits(t *testing.T) {
-	defer func(old bool) { laneSIMD = old }(laneSIMD)
-	for _, simd := range []bool{laneSIMD, false} { // the build's kernels, then the plain-Go twins (laneSIMD is false without archsimd)
-		laneSIMD = simd
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
+	for _, simd := range []bool{vec.SIMD, false} { // the build's kernels, then the plain-Go twins (vec.SIMD is false without archsimd)
+		vec.SIMD = simd
 		testLossGradBits(t)
 	}
 }
@@ -205,10 +206,10 @@ func sameBits(t *testing.T, name string, got, want []float64) {
 // Training gives the same bits with the archsimd kernels (and their own batch layout) as with
 // the plain-Go twins; without GOEXPERIMENT=simd both runs use the plain kernels.
 func TestTrainSameBitsWithPlainKernels(t *testing.T) {
-	defer func(old bool) { laneSIMD = old }(laneSIMD)
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
 	for _, cfg := range []Config{DefaultConfig(), {NInst: 3, NFeatures: 64, DHidden: 16, FeatMagDistn: "unif"}} {
 		run := func(simd bool) []float64 {
-			laneSIMD = simd
+			vec.SIMD = simd
 			m, err := New(cfg, Values{}, Scalar(0.05), 3)
 			if err != nil {
 				t.Fatal(err)
@@ -225,6 +226,6 @@ func TestTrainSameBitsWithPlainKernels(t *testing.T) {
 			}
 			return out
 		}
-		sameBits(t, "trained parameters and log", run(laneSIMD), run(false))
+		sameBits(t, "trained parameters and log", run(vec.SIMD), run(false))
 	}
 }

@@ -8,13 +8,14 @@ import (
 )
 
 // The lane kernel runs small toy models (the seed's 5 features, 2 hidden) eight samples at a
-// time: sample k of the nonzero samples sits in lane k mod 8 of block ⌊k/8⌋, the features are
-// held feature-major (x [F][stride], zeros where a feature is inactive and in the padding
-// lanes), and every per-sample quantity is a vector of 8 lanes. Each gradient element is
+// time: sample k of the nonzero samples sits in lane k mod 8, each gradient element is
 // accumulated per lane, in sample order within the lane, and the 8 lane sums are added in a
-// fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)) at the end of the batch. The result does not
-// depend on GOMAXPROCS; the archsimd twin (lanes_simd.go) performs the same operations in the
-// same order and gives the same bits.
+// fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)) at the end of the batch (vec.ToyLanes). Two
+// kernels fill the same accumulators with the same arithmetic: with archsimd, vec.ToyLanes over
+// the features held feature-major (x [F][stride], zeros where a feature is inactive and in the
+// padding lanes, drawn straight into that layout by generateLanes); without, lanesKernel below
+// over the sparse batch, skipping the inactive features' zero terms. The result does not depend
+// on GOMAXPROCS or the build.
 
 const lanes = 8
 
@@ -84,57 +85,52 @@ func (m *Model) generateLanes(i, B int, s *rng.Stream, ls *laneScratch, ib *Inst
 	return true
 }
 
-// laneScratch holds the lane accumulators: ∂W [H][F], ∂b [F] and the loss, each 8 lanes, and
-// the per-block h and W·δ [H] lanes.
+// laneScratch holds the lane accumulators (tl.Acc: ∂W [H][F], ∂b [F] and the loss, each 8
+// lanes) and the plain kernel's h and W·δ [H].
 type laneScratch struct {
-	acc    []float64 // [(H·F + F + 1)][8]
-	red    []float64 // [H·F + F + 1] acc's lane sums
-	h, dh  []float64 // [H][8] (the plain kernel uses [H])
-	xd     []float64 // [F] zeros between samples (plain kernel)
-	lb     laneBatch
-	ready  bool // lb already holds the batch (generateLanes)
-	lossAt int  // index of the loss accumulator in acc
+	tl    *vec.ToyLanes
+	h, dh []float64 // [H] (plain kernel)
+	xd    []float64 // [F] zeros between samples (plain kernel)
+	lb    laneBatch
+	ready bool // lb already holds the batch (generateLanes)
 }
 
 func newLaneScratch(H, F int) *laneScratch {
-	return &laneScratch{acc: make([]float64, (H*F+F+1)*lanes), red: make([]float64, H*F+F+1), h: make([]float64, H*lanes), dh: make([]float64, H*lanes), xd: make([]float64, F), lossAt: H*F + F}
+	return &laneScratch{tl: vec.NewToyLanes(H, F), h: make([]float64, H), dh: make([]float64, H), xd: make([]float64, F)}
 }
 
 // lossGradLanes runs the nonzero samples of ib through the lane kernel and adds their
 // gradient to gW [H][F] and gB [F]; it returns L plus their unnormalised loss (computed only
-// with wantLoss). With archsimd the lanes are vectors; the plain-Go twin walks the samples one
-// by one, sample k updating lane k mod 8 of each accumulator, which is the same arithmetic.
+// with wantLoss). With archsimd (vec.SIMD) it is vec.ToyLanes over the feature-major layout;
+// otherwise lanesKernel over the sparse batch, sample k updating lane k mod 8, which is the
+// same arithmetic.
 func lossGradLanes(L float64, W, bias, imp []float64, norm float64, ib *InstBatch, gW, gB []float64, ls *laneScratch, wantLoss bool) float64 {
 	H, F := len(W)/len(bias), len(bias)
-	clear(ls.acc)
-	if laneSIMD {
+	if vec.SIMD {
 		if !ls.ready {
 			ls.lb.fill(ib, F)
 		}
 		ls.ready = false
-		lanesKernelSIMD(W, bias, imp, norm, &ls.lb, ls, H, F, wantLoss)
+		ls.tl.Run(W, bias, imp, norm, ls.lb.x, ls.lb.stride, ls.lb.n, wantLoss)
 	} else {
+		clear(ls.tl.Acc)
 		lanesKernel(W, bias, imp, norm, ib, ls, H, F, wantLoss)
 	}
-	return lanesReduce(L, gW, gB, ls, H, F, wantLoss)
-}
-
-func lanesReduce(L float64, gW, gB []float64, ls *laneScratch, H, F int, wantLoss bool) float64 {
-	red := ls.red[:H*F+F+1] // every accumulator's sum of lanes (laneSum's tree), in acc's order
-	vec.LaneSums(red, ls.acc)
-	for k := range gW[:H*F] {
-		gW[k] += red[k]
+	sW, sB, sL := ls.tl.Sums() // every accumulator's sum of lanes (the lane tree)
+	for k, v := range sW {
+		gW[k] += v
 	}
-	for f := range gB[:F] {
-		gB[f] += red[H*F+f]
+	for f, v := range sB {
+		gB[f] += v
 	}
 	if wantLoss {
-		L += red[ls.lossAt]
+		L += sL
 	}
 	return L
 }
 
-// lanesKernel is the plain-Go lane kernel; for sample k, in lane l = k mod 8:
+// lanesKernel is the plain-Go lane kernel over the sparse batch, into ls.tl.Acc; for sample k,
+// in lane l = k mod 8 (vec.ToyLanes's loop):
 //
 //	h = W·x;  pre_f = b_f + Σ_h W[h,f]·h_h;  d_f = max(pre_f, 0) − x_f;  L_l += imp_f·d_f²
 //	δ_f = 2·imp_f·d_f·norm if pre_f > 0 else 0;  ∂W_l[h,f] += δ_f·h_h;  (W·δ)_h += W[h,f]·δ_f
@@ -147,10 +143,10 @@ func lanesKernel(W, bias, imp []float64, norm float64, ib *InstBatch, ls *laneSc
 		lanesKernelH2(W, bias, imp, norm, ib, ls, wantLoss)
 		return
 	}
-	acc, h, dh := ls.acc, ls.h[:H], ls.dh[:H]
+	acc, h, dh := ls.tl.Acc, ls.h[:H], ls.dh[:H]
 	bias, imp = bias[:F], imp[:F]
 	xd := ls.xd[:F]
-	gBAt, lossAt := H*F*lanes, ls.lossAt*lanes
+	gBAt, lossAt := H*F*lanes, ls.tl.LossAt()
 	start := ib.Start[:len(ib.Sample)+1]
 	for k := range ib.Sample {
 		l := k & (lanes - 1)
@@ -207,8 +203,9 @@ func lanesKernelH2(W, bias, imp []float64, norm float64, ib *InstBatch, ls *lane
 	F := len(bias)
 	w0, w1 := W[:F:F], W[F:2*F:2*F]
 	imp, xd := imp[:F:F], ls.xd[:F:F]
-	a0, a1, ab := ls.acc[:F*lanes:F*lanes], ls.acc[F*lanes:2*F*lanes:2*F*lanes], ls.acc[2*F*lanes:3*F*lanes:3*F*lanes]
-	aL := ls.acc[ls.lossAt*lanes : ls.lossAt*lanes+lanes]
+	acc := ls.tl.Acc
+	a0, a1, ab := acc[:F*lanes:F*lanes], acc[F*lanes:2*F*lanes:2*F*lanes], acc[2*F*lanes:3*F*lanes:3*F*lanes]
+	aL := acc[ls.tl.LossAt() : ls.tl.LossAt()+lanes]
 	start := ib.Start[:len(ib.Sample)+1]
 	for k := range ib.Sample {
 		l := k & (lanes - 1)

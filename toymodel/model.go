@@ -14,12 +14,12 @@ import (
 //	Importance         [I][F]
 //	FeatureProbability [I][F]
 type Model struct {
-	Cfg                Config
-	W                  []float64
-	BFinal             []float64
-	Importance         []float64
-	FeatureProbability []float64
-	units              [][]unit // per instance: the sampling units of §1.5
+	Cfg                Config    // the shape
+	W                  []float64 // [I][H][F]
+	BFinal             []float64 // [I][F]
+	Importance         []float64 // [I][F], broadcast from New's Values
+	FeatureProbability []float64 // [I][F], broadcast from New's Values
+	units              [][]unit  // per instance: the sampling units of §1.5
 }
 
 // New initialises a model (spec §1.2) from a seed. Importance defaults to 1 and feature

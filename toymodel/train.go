@@ -4,20 +4,21 @@ import (
 	"time"
 
 	"saelab/internal/par"
+	"saelab/internal/vec"
 	"saelab/optim"
 	"saelab/rng"
 )
 
 // TrainConfig holds optimize's arguments (spec §1.7).
 type TrainConfig struct {
-	BatchSize int     `yaml:"batch_size"`
-	Steps     int     `yaml:"steps"`
-	LogFreq   int     `yaml:"log_freq"`
-	LR        float64 `yaml:"lr"`
-	Schedule  string  `yaml:"lr_schedule"`
-	Beta1     float64 `yaml:"adam_beta1"`
-	Beta2     float64 `yaml:"adam_beta2"`
-	Eps       float64 `yaml:"adam_eps"`
+	BatchSize int     `yaml:"batch_size"`  // samples per step B
+	Steps     int     `yaml:"steps"`       // training steps
+	LogFreq   int     `yaml:"log_freq"`    // a log entry every LogFreq steps, and at the last
+	LR        float64 `yaml:"lr"`          // Adam's learning rate before the schedule
+	Schedule  string  `yaml:"lr_schedule"` // an optim.ScheduleNames name
+	Beta1     float64 `yaml:"adam_beta1"`  // Adam β1
+	Beta2     float64 `yaml:"adam_beta2"`  // Adam β2
+	Eps       float64 `yaml:"adam_eps"`    // Adam ε
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.
@@ -32,8 +33,8 @@ func (c TrainConfig) Validate() error {
 
 // LogEntry is one logged step of toy-model training: loss/I and the lr (spec §1.7 step 7).
 type LogEntry struct {
-	Step     int
-	Loss, LR float64
+	Step     int     // the step (0-based) after whose update the loss was taken
+	Loss, LR float64 // the batch loss / I and the step's learning rate
 }
 
 // Progress is what a progress callback sees. Each worker trains a contiguous block of
@@ -43,8 +44,8 @@ type LogEntry struct {
 // published every few steps and may lag by up to progressEvery steps; the final callback
 // carries the last log entry.
 type Progress struct {
-	Step, Steps int
-	Loss, LR    float64
+	Step, Steps int     // steps done (mean over instances) and in all
+	Loss, LR    float64 // the started instances' mean latest loss, and the lr at Step
 }
 
 // Train runs optimize (spec §1.7) in place on m and returns the log (every LogFreq steps and
@@ -147,7 +148,7 @@ func (t *trainer) step(adam *optim.Adam, lr, bc1, bc2 float64, wantLoss bool) fl
 	clear(t.gW)
 	clear(t.gB)
 	// The SIMD lane kernel reads its own layout: draw straight into it where possible.
-	if !(laneSIMD && t.sc.ls != nil && m.generateLanes(i, t.B, t.s, t.sc.ls, &t.ib)) {
+	if !(vec.SIMD && t.sc.ls != nil && m.generateLanes(i, t.B, t.s, t.sc.ls, &t.ib)) {
 		m.GenerateInstance(i, t.B, t.s, &t.ib)
 	}
 	L := m.lossGrad(i, &t.ib, t.B, t.gW, t.gB, t.sc, wantLoss)

@@ -1,4 +1,3 @@
-// Package par runs independent per-instance work on GOMAXPROCS workers.
 package par
 
 import (

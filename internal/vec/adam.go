@@ -44,7 +44,8 @@ func isStuck(g, m float64, stuck uint64) bool {
 	return g == 0 && math.Float64bits(m)&^(1<<63)-1 < stuck
 }
 
-func adamGeneric(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
+// adamGo is Adam's plain twin: the loop of Adam's doc comment, with the stuck shortcut.
+func adamGo(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
 	grad, m, v = grad[:len(theta)], m[:len(theta)], v[:len(theta)]
 	for j := range theta {
 		g := grad[j]

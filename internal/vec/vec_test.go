@@ -7,8 +7,15 @@ import (
 	"testing"
 )
 
-// The kernels must equal the plain double loop bit for bit, whichever twin is built.
+// The kernels must equal the plain double loop bit for bit: the build's twin, then the plain
+// twin.
 func TestKernelsMatchPlainLoops(t *testing.T) {
+	for _, simd := range []bool{SIMD, false} {
+		withSIMD(simd, func() { testKernels(t) })
+	}
+}
+
+func testKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	rnd := func(n int) []float64 {
 		v := make([]float64, n)
@@ -178,11 +185,11 @@ func TestAdamMatchesLoop(t *testing.T) {
 				}
 				adamLoop(want[0], g, want[2], want[3], b1, b2, stepSize, sqrtBC2, eps)
 				Adam(theta, g, m, v, b1, b2, stepSize, sqrtBC2, eps, s)
-				adamGeneric(plain[0], g, plain[2], plain[3], b1, b2, stepSize, sqrtBC2, eps, s)
+				adamGo(plain[0], g, plain[2], plain[3], b1, b2, stepSize, sqrtBC2, eps, s)
 				for _, c := range []struct {
 					name string
 					got  [4][]float64
-				}{{"Adam", [4][]float64{theta, nil, m, v}}, {"adamGeneric", plain}} {
+				}{{"Adam", [4][]float64{theta, nil, m, v}}, {"adamGo", plain}} {
 					for q, name := range []string{"theta", "", "m", "v"} {
 						if name != "" {
 							sameOrNaN(t, fmt.Sprintf("%s %s b1=%v step %d", c.name, name, b1, step), n, c.got[q], want[q])
@@ -211,8 +218,14 @@ func TestStuckBound(t *testing.T) {
 	}
 }
 
-// LaneSums equals the lane tree bit for bit.
+// LaneSums equals the lane tree bit for bit, in both twins.
 func TestLaneSums(t *testing.T) {
+	for _, simd := range []bool{SIMD, false} {
+		withSIMD(simd, func() { testLaneSums(t) })
+	}
+}
+
+func testLaneSums(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, n := range []int{0, 1, 7, 8, 9, 16, 35, 64} {
 		acc := make([]float64, 8*n)

@@ -1,9 +1,3 @@
-// Package vec holds the few dense kernels of saelab's training loops, each as a plain-Go
-// function and, when built with GOEXPERIMENT=simd on an AVX-512 machine, as an archsimd one.
-//
-// Every kernel vectorises across the output index and keeps each output's own sequence of
-// additions in the plain loop's order, with no fused multiply-add, so both twins give
-// bit-identical results.
 package vec
 
 // AddRows adds a linear combination of rows to dst: for t in order,
@@ -64,9 +58,10 @@ func AddRowsStrided4(dst, c, m []float64, stride int) {
 	addRowsStrided4(dst, c, m, stride, n, r)
 }
 
-func addRowsStrided4Generic(dst, c, m []float64, stride, n, r int) {
+// addRowsStrided4Go is AddRowsStrided4's plain twin: AddRowsStrided for each destination.
+func addRowsStrided4Go(dst, c, m []float64, stride, n, r int) {
 	for s := 0; s < 4; s++ {
-		addRowsStridedGeneric(dst[s*n:(s+1)*n], c[s*r:(s+1)*r], m, stride)
+		addRowsStridedGo(dst[s*n:(s+1)*n], c[s*r:(s+1)*r], m, stride)
 	}
 }
 
@@ -76,7 +71,8 @@ func Axpy(dst []float64, a float64, x []float64) {
 	axpy(dst, a, x)
 }
 
-func addRowsGeneric(dst, c, m []float64, off []int32) {
+// addRowsGo is AddRows's plain twin, four outputs at a time, each output's terms in t order.
+func addRowsGo(dst, c, m []float64, off []int32) {
 	n := len(dst)
 	k := 0
 	for ; k+4 <= n; k += 4 {
@@ -100,7 +96,9 @@ func addRowsGeneric(dst, c, m []float64, off []int32) {
 	}
 }
 
-func addRowsStridedGeneric(dst, c, m []float64, stride int) {
+// addRowsStridedGo is AddRowsStrided's plain twin, four outputs at a time, each output's
+// terms in t order.
+func addRowsStridedGo(dst, c, m []float64, stride int) {
 	n := len(dst)
 	k := 0
 	for ; k+4 <= n; k += 4 {
@@ -128,7 +126,8 @@ func addRowsStridedGeneric(dst, c, m []float64, stride int) {
 	}
 }
 
-func addOuterGeneric(m, c []float64, off []int32, x []float64) {
+// addOuterGo is AddOuter's plain twin.
+func addOuterGo(m, c []float64, off []int32, x []float64) {
 	n := len(x)
 	for t, ct := range c {
 		row := m[int(off[t]) : int(off[t])+n : int(off[t])+n]
@@ -138,26 +137,10 @@ func addOuterGeneric(m, c []float64, off []int32, x []float64) {
 	}
 }
 
-func axpyGeneric(dst []float64, a float64, x []float64) {
+// axpyGo is Axpy's plain twin.
+func axpyGo(dst []float64, a float64, x []float64) {
 	x = x[:len(dst)]
 	for k := range dst {
 		dst[k] += float64(a * x[k])
-	}
-}
-
-// LaneSums sums the eight lanes of each accumulator acc[8k:8k+8] into dst[k] in the fixed
-// tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)) of the lane kernels, for k < len(dst).
-func LaneSums(dst, acc []float64) {
-	if len(dst) == 0 {
-		return
-	}
-	acc = acc[:8*len(dst)]
-	laneSums(dst, acc)
-}
-
-func laneSumsGeneric(dst, acc []float64) {
-	for k := range dst {
-		v := acc[8*k : 8*k+8 : 8*k+8]
-		dst[k] = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
 	}
 }

@@ -7,27 +7,9 @@ import (
 	"unsafe"
 )
 
-// SIMD reports whether the archsimd kernels are in use (AVX-512 present at run time).
-var SIMD = archsimd.X86.AVX512()
-
-// The exported wrappers have checked every index, so the loops address rows through unsafe
-// pointers (the bounds checks of slice expressions would otherwise dominate the loop).
-
-func ld(p unsafe.Pointer, k int) archsimd.Float64x8 {
-	return archsimd.LoadFloat64x8((*[8]float64)(unsafe.Add(p, k*8)))
-}
-
-func st(v archsimd.Float64x8, p unsafe.Pointer, k int) {
-	v.Store((*[8]float64)(unsafe.Add(p, k*8)))
-}
-
-func bc(x float64) archsimd.Float64x8 { return archsimd.BroadcastFloat64x8(x) }
-
-func addRows(dst, c, m []float64, off []int32) {
-	if !SIMD {
-		addRowsGeneric(dst, c, m, off)
-		return
-	}
+// addRowsSIMD is addRowsGo with 8-lane vectors over the outputs (up to four vectors per pass
+// over the rows); the last len(dst) mod 8 outputs by addRowsGo.
+func addRowsSIMD(dst, c, m []float64, off []int32) {
 	off = off[:len(c)]
 	n := len(dst)
 	pd, pm := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(m))
@@ -84,15 +66,13 @@ func addRows(dst, c, m []float64, off []int32) {
 	// after clearing the vector registers' upper halves (see ClearUpper).
 	archsimd.ClearAVXUpperBits()
 	if k < n {
-		addRowsGeneric(dst[k:], c, m[k:], off)
+		addRowsGo(dst[k:], c, m[k:], off)
 	}
 }
 
-func addRowsStrided(dst, c, m []float64, stride int) {
-	if !SIMD {
-		addRowsStridedGeneric(dst, c, m, stride)
-		return
-	}
+// addRowsStridedSIMD is addRowsStridedGo with 8-lane vectors over the outputs; the last
+// len(dst) mod 8 outputs by addRowsStridedGo.
+func addRowsStridedSIMD(dst, c, m []float64, stride int) {
 	n := len(dst)
 	pd, pm := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(m))
 	k := 0
@@ -146,15 +126,12 @@ func addRowsStrided(dst, c, m []float64, stride int) {
 	}
 	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
-		addRowsStridedGeneric(dst[k:], c, m[k:], stride)
+		addRowsStridedGo(dst[k:], c, m[k:], stride)
 	}
 }
 
-func axpy(dst []float64, a float64, x []float64) {
-	if !SIMD {
-		axpyGeneric(dst, a, x)
-		return
-	}
+// axpySIMD is axpyGo with 8-lane vectors; the last len(dst) mod 8 elements by axpyGo.
+func axpySIMD(dst []float64, a float64, x []float64) {
 	n := len(dst)
 	pd, px := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(x))
 	b := bc(a)
@@ -168,16 +145,14 @@ func axpy(dst []float64, a float64, x []float64) {
 	}
 	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
-		axpyGeneric(dst[k:], a, x[k:])
+		axpyGo(dst[k:], a, x[k:])
 	}
 }
 
-func addOuter(m, c []float64, off []int32, x []float64) {
+// addOuterSIMD is addOuterGo with 8-lane vectors along each row; the last len(x) mod 8
+// columns by addOuterGo.
+func addOuterSIMD(m, c []float64, off []int32, x []float64) {
 	n := len(x)
-	if !SIMD || n < 8 {
-		addOuterGeneric(m, c, off, x)
-		return
-	}
 	off = off[:len(c)]
 	pm, px := unsafe.Pointer(unsafe.SliceData(m)), unsafe.Pointer(unsafe.SliceData(x))
 	k := 0
@@ -222,15 +197,13 @@ func addOuter(m, c []float64, off []int32, x []float64) {
 	}
 	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if k < n {
-		addOuterGeneric(m[k:], c, off, x[k:])
+		addOuterGo(m[k:], c, off, x[k:])
 	}
 }
 
-func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
-	if !SIMD {
-		addRowsStrided4Generic(dst, c, m, stride, n, r)
-		return
-	}
+// addRowsStrided4SIMD is addRowsStrided4Go with the four destinations' 16-output blocks in
+// registers, each row read once for the four; the remaining outputs by addRowsStrided.
+func addRowsStrided4SIMD(dst, c, m []float64, stride, n, r int) {
 	pd, pc, pm := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(c)), unsafe.Pointer(unsafe.SliceData(m))
 	n8, r8 := n*8, r*8
 	k := 0
@@ -267,87 +240,5 @@ func addRowsStrided4(dst, c, m []float64, stride, n, r int) {
 		for s := 0; s < 4; s++ {
 			addRowsStrided(dst[s*n+k:(s+1)*n], c[s*r:(s+1)*r], m[k:], stride)
 		}
-	}
-}
-
-func adam(theta, grad, m, v []float64, b1, b2, stepSize, sqrtBC2, eps float64, stuck uint64) {
-	n := len(theta)
-	if !SIMD || n < 8 {
-		adamGeneric(theta, grad, m, v, b1, b2, stepSize, sqrtBC2, eps, stuck)
-		return
-	}
-	pt, pg := unsafe.Pointer(unsafe.SliceData(theta)), unsafe.Pointer(unsafe.SliceData(grad))
-	pm, pv := unsafe.Pointer(unsafe.SliceData(m)), unsafe.Pointer(unsafe.SliceData(v))
-	vb1, vb2, c1, c2 := bc(b1), bc(b2), bc(1-b1), bc(1-b2)
-	vs, vq, ve, zero := bc(stepSize), bc(sqrtBC2), bc(eps), bc(0)
-	sign, one, vstuck := archsimd.BroadcastUint64x8(1<<63), archsimd.BroadcastUint64x8(1), archsimd.BroadcastUint64x8(stuck)
-	k := 0
-	for ; k+8 <= n; k += 8 {
-		t, g, mk, vk := ld(pt, k), ld(pg, k), ld(pm, k), ld(pv, k)
-		vk = vb2.Mul(vk).Add(c2.Mul(g).Mul(g))
-		den := vk.Sqrt().Div(vq).Add(ve)
-		var num archsimd.Float64x8
-		mb := mk.AsUint64x8()
-		sk := mb.AndNot(sign).Sub(one).Less(vstuck).And(g.Equal(zero)) // isStuck, lane by lane
-		if stuck > 0 && sk.ToBits() != 0 {
-			// Stuck lanes keep m and take stepSize·m = ±0; both multiplications see 0 there.
-			mk = mk.Merge(vb1.Mul(zero.Merge(mk, sk)).Add(c1.Mul(g)), sk)
-			num = mb.And(sign).AsFloat64x8().Merge(vs.Mul(zero.Merge(mk, sk)), sk)
-		} else {
-			mk = vb1.Mul(mk).Add(c1.Mul(g))
-			num = vs.Mul(mk)
-		}
-		st(mk, pm, k)
-		st(vk, pv, k)
-		st(t.Sub(num.Div(den)), pt, k)
-	}
-	// The last n mod 8 elements: plain Go (a partial vector would straddle allocations), after
-	// clearing the vector registers' upper halves (see ClearUpper).
-	archsimd.ClearAVXUpperBits()
-	if k < n {
-		adamGeneric(theta[k:], grad[k:], m[k:], v[k:], b1, b2, stepSize, sqrtBC2, eps, stuck)
-	}
-}
-
-// ClearUpper clears the upper halves of the vector registers (VZEROUPPER). Scalar floating
-// point runs as SSE instructions, which on this hardware run at about half speed while any
-// register's upper half is dirty (as it is after an archsimd kernel, and after some of the
-// runtime's own vector code); call it where scalar floating-point work begins.
-func ClearUpper() {
-	if SIMD {
-		archsimd.ClearAVXUpperBits()
-	}
-}
-
-// laneSums reduces eight accumulators at a time with three rounds of two-source permutes and
-// adds, pairing the lanes as the tree does: l0+l4 … l3+l7, then (l0+l4)+(l2+l6) and
-// (l1+l5)+(l3+l7), then their sum.
-func laneSums(dst, acc []float64) {
-	n := len(dst)
-	if !SIMD || n < 8 {
-		laneSumsGeneric(dst, acc)
-		return
-	}
-	lo4 := archsimd.LoadUint64x8(&[8]uint64{0, 1, 2, 3, 8, 9, 10, 11})
-	hi4 := archsimd.LoadUint64x8(&[8]uint64{4, 5, 6, 7, 12, 13, 14, 15})
-	lo2 := archsimd.LoadUint64x8(&[8]uint64{0, 1, 4, 5, 8, 9, 12, 13})
-	hi2 := archsimd.LoadUint64x8(&[8]uint64{2, 3, 6, 7, 10, 11, 14, 15})
-	ev := archsimd.LoadUint64x8(&[8]uint64{0, 2, 4, 6, 8, 10, 12, 14})
-	od := archsimd.LoadUint64x8(&[8]uint64{1, 3, 5, 7, 9, 11, 13, 15})
-	pa, pd := unsafe.Pointer(unsafe.SliceData(acc)), unsafe.Pointer(unsafe.SliceData(dst))
-	k := 0
-	for ; k+8 <= n; k += 8 {
-		var s1 [4]archsimd.Float64x8
-		for q := 0; q < 4; q++ {
-			a, b := ld(pa, (k+2*q)*8), ld(pa, (k+2*q+1)*8)
-			s1[q] = a.ConcatPermute(b, lo4).Add(a.ConcatPermute(b, hi4))
-		}
-		s2a := s1[0].ConcatPermute(s1[1], lo2).Add(s1[0].ConcatPermute(s1[1], hi2))
-		s2b := s1[2].ConcatPermute(s1[3], lo2).Add(s1[2].ConcatPermute(s1[3], hi2))
-		st(s2a.ConcatPermute(s2b, ev).Add(s2a.ConcatPermute(s2b, od)), pd, k)
-	}
-	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
-	if k < n {
-		laneSumsGeneric(dst[k:], acc[8*k:])
 	}
 }
