@@ -44,26 +44,9 @@ const animProbeJS = `(() => { const gd = document.getElementById('run-0-anim');
 	return {x: gd.data[gd.data.length - 2].x, lx: gd.data[0].x, svgTitle: gd.querySelector('.g-gtitle .gtitle').textContent,
 		active: gd._fullLayout.sliders[0].active, frames: gd._transitionData._frames.map(f => f.name)}; })()`
 
-// TestBrowserReport renders a synthetic report, opens it in headless
-// chromium and checks that it renders without errors or network requests,
-// that the animation's slider changes the drawn data, and saves a screenshot
-// (also to $SAELAB_SCREENSHOT_DIR if set).
-func TestBrowserReport(t *testing.T) {
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("SAELAB_REQUIRE_BROWSER") != "" {
-			t.Fatal("chromium not found, but SAELAB_REQUIRE_BROWSER is set (apt-get install -y chromium)")
-		}
-		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
-	}
-	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	in := synthInput(16, 2, 50, 5, 256)
-	if err := WriteFile(page, in); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// browserOpts are the headless chromium options of the browser tests, in a window width×height.
+func browserOpts(chrome, profile string, width, height int) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -74,17 +57,74 @@ func TestBrowserReport(t *testing.T) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chrome-profile")),
-		chromedp.WindowSize(1500, 1000),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(width, height),
 	)
+}
+
+// startBrowser starts chromium in a width×height window (skipping the test without it) and
+// returns a context for its tab; cancel stops it.
+func startBrowser(t *testing.T, width, height int) (bctx context.Context, cancel func()) {
+	t.Helper()
+	chrome := findChromium()
+	if chrome == "" {
+		if os.Getenv("SAELAB_REQUIRE_BROWSER") != "" {
+			t.Fatal("chromium not found, but SAELAB_REQUIRE_BROWSER is set (apt-get install -y chromium)")
+		}
+		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
+	}
 	// The first Run starts the browser, which lives as long as this context.
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), browserOpts(chrome, filepath.Join(t.TempDir(), "chrome-profile"), width, height)...)
 	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
 	if err := chromedp.Do(bctx); err != nil { // start the browser and open the tab
+		bcancel()
+		acancel()
 		t.Fatalf("starting %s: %v", chrome, err)
 	}
+	return bctx, func() { bcancel(); acancel() }
+}
+
+// layoutJS lists what does not fit: horizontal scrolling of the page or of a plot's box, and
+// any figure part (colour bars, titles, legends, axis titles, text) outside its figure.
+const layoutJS = `(() => {
+	const out = [], de = document.documentElement;
+	if (de.scrollWidth > de.clientWidth) out.push('page scrolls sideways: ' + de.scrollWidth + ' > ' + de.clientWidth);
+	document.querySelectorAll('.scroll').forEach(e => {
+		if (e.scrollWidth > e.clientWidth + 1) out.push((e.firstElementChild || e).id + ' box scrolls: ' + e.scrollWidth + ' > ' + e.clientWidth);
+	});
+	document.querySelectorAll('div.plot').forEach(d => {
+		const svg = d.querySelector('.main-svg');
+		if (!svg) return;
+		const b = svg.getBoundingClientRect();
+		d.querySelectorAll('.colorbar, .g-gtitle, .legend, .g-xtitle, .g-ytitle, .annotation, .slider-container, .updatemenu-container').forEach(e => {
+			const r = e.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) return;
+			if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1)
+				out.push(d.id + ': ' + e.getAttribute('class') + ' [' + [r.left, r.top, r.right, r.bottom].map(Math.round) + '] outside [' + [b.left, b.top, b.right, b.bottom].map(Math.round) + ']');
+		});
+		const text = d.querySelectorAll('.textpoint text');
+		text.forEach(e => {
+			const r = e.getBoundingClientRect();
+			if (r.left < b.left - 1 || r.right > b.right + 1) out.push(d.id + ': text ' + JSON.stringify(e.textContent) + ' cut at the side');
+		});
+	});
+	return out; })()`
+
+// TestBrowserReport renders a synthetic report, opens it in headless
+// chromium in a 1280 px wide window and checks that it renders without errors or network
+// requests, that it fits the window, that the animation's slider changes the drawn data and
+// that the frac_active picker shows and hides instances, and saves a screenshot
+// (also to $SAELAB_SCREENSHOT_DIR if set).
+func TestBrowserReport(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	in := synthInput(16, 2, 50, 5, 256)
+	in.Runs[0].Best = []int{4, 1, 9, 12, 0}
+	if err := WriteFile(page, in); err != nil {
+		t.Fatal(err)
+	}
+	bctx, bcancel := startBrowser(t, 1280, 900)
+	defer bcancel()
 	ctx, cancel := context.WithTimeout(bctx, 120*time.Second)
 	defer cancel()
 
@@ -167,6 +207,14 @@ func TestBrowserReport(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("plot divs without a .main-svg: %v", missing)
 	}
+	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
+	}
+	checkPicker(t, ctx)
 
 	// Moving to another frame with Plotly.animate changes the drawn data and the title.
 	read := func() animProbe {
@@ -359,8 +407,122 @@ func TestBrowserReport(t *testing.T) {
 	}
 }
 
+// checkPicker clicks the first run's frac_active picker and checks which instances show: the
+// best 4 at first, every one after "all", none after "none", instance 2 after its button, the
+// best 4 again after "best 4".
+func checkPicker(t *testing.T, ctx context.Context) {
+	t.Helper()
+	shown := func() []int {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(() => { const gd = document.getElementById('run-0-frac'), s = new Set();
+			gd.data.forEach((tr, k) => { if (tr.visible === true && tr.legendgroup) s.add(+tr.legendgroup.split(' ')[1]); });
+			return Array.from(s).sort((a, b) => a - b); })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	click := func(sel string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.picker[data-fig="run-0-frac"] `+sel)), chromedp.Sleep(50*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(step string, w []int) {
+		t.Helper()
+		if got := shown(); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("frac_active picker, %s: instances %v shown, want %v", step, got, w)
+		}
+	}
+	want("at first", []int{1, 4, 9, 12})
+	click(`button[data-set="all"]`)
+	all := make([]int, 16)
+	for k := range all {
+		all[k] = k
+	}
+	want("all", all)
+	click(`button[data-set="none"]`)
+	want("none", []int{})
+	click(`button[data-first="10"]`) // instance 2 (5 latents each)
+	want("instance 2", []int{2})
+	click(`button[data-set="default"]`)
+	want("best 4", []int{1, 4, 9, 12})
+}
+
 func sameFloats(a, b []float64) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// TestBrowserScreenshots opens the report named by SAELAB_SCREENSHOT_PAGE (e.g. a demo's
+// report.html) in a 1280×800 window, checks that it fits the window, and writes to
+// SAELAB_SCREENSHOT_DIR report-first-screen.png (the first screen once it is drawn),
+// report-animation.png (the first animation at its last frame) and report-full.png (the
+// whole page). It runs only when SAELAB_SCREENSHOT_PAGE is set; docs/img holds the demo's.
+func TestBrowserScreenshots(t *testing.T) {
+	page, dir := os.Getenv("SAELAB_SCREENSHOT_PAGE"), os.Getenv("SAELAB_SCREENSHOT_DIR")
+	if page == "" {
+		t.Skip("set SAELAB_SCREENSHOT_PAGE=path/to/report.html (and SAELAB_SCREENSHOT_DIR) to take screenshots")
+	}
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bctx, bcancel := startBrowser(t, 1280, 800)
+	defer bcancel()
+	ctx, cancel := context.WithTimeout(bctx, 120*time.Second)
+	defer cancel()
+	save := func(name string, png []byte) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes", filepath.Join(dir, name), len(png))
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+abs)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.saelabReport && window.saelabReport.done`,
+		chromedp.WithPollingTimeout(90*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	save("report-first-screen.png", first)
+	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
+	}
+	// The first animation at its last frame (the trained SAE), with the section's heading.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const gd = document.getElementById('run-0-anim');
+		const names = gd._transitionData._frames.map(f => f.name);
+		return Plotly.animate(gd, [names[names.length - 1]], {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}})
+			.then(() => { const s = gd._fullLayout.sliders[0]; return true; }); })()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	anim, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`#run-0-anim`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	save("report-animation.png", anim)
+	full, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	save("report-full.png", full)
 }

@@ -33,11 +33,10 @@ func (r *SAERun) hiddenKey() string {
 }
 
 // Compact prepares the run's animation from its per-sample tensors (Frame.H, HR, LRec) and
-// drops them, and keeps Frame.Loss only for the last records that the best-instance ranking
-// reads (copied, so nothing else of the caller's tensors stays referenced). A compacted run
-// takes a small fraction of the memory and renders exactly as before; its Rows, Instances,
-// ColorHiddenByLoss and SampleSize must not change afterwards (Render reports an error if they
-// do). It returns the error Render would give for an inconsistent run.
+// drops them, with Frame.Loss, which the report does not draw. A compacted run takes a small
+// fraction of the memory and renders exactly as before; its Rows, Instances, ColorHiddenByLoss
+// and SampleSize must not change afterwards (Render reports an error if they do). It returns
+// the error Render would give for an inconsistent run.
 func (r *SAERun) Compact() error {
 	if r.hidden != nil {
 		return nil
@@ -50,21 +49,12 @@ func (r *SAERun) Compact() error {
 	} else {
 		r.hidden = &hiddenAnim{key: r.hiddenKey(), n: r.nSamples(), lim: 1}
 	}
-	keepLoss := max(0, len(r.Frames)-rankingRecords)
 	for t := range r.Frames {
 		f := &r.Frames[t]
-		f.H, f.HR, f.LRec = nil, nil, nil
-		if t < keepLoss {
-			f.Loss = nil
-		} else {
-			f.Loss = slices.Clone(f.Loss)
-		}
+		f.H, f.HR, f.LRec, f.Loss = nil, nil, nil, nil
 	}
 	return nil
 }
-
-// rankingRecords is how many of the last records BestInstances averages over (spec §6.6).
-const rankingRecords = 10
 
 // hiddenData returns the run's hidden-row data: Compact's, or computed now.
 func (r *SAERun) hiddenData() (*hiddenAnim, error) {

@@ -73,11 +73,12 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h2>{{.Heading}}</h2>
 {{if .Sub}}<p class="sub">{{.Sub}}</p>{{end}}
 {{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{range .Items}}{{if .Fig}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
+{{end}}{{range .Items}}{{if .Fig}}{{$f := .Fig}}{{with $f.Picker}}<div class="picker" data-fig="{{$f.ID}}"><span class="picker-label">Show</span><span class="picker-sets"><button type="button" data-set="default">{{.Default}}</button><button type="button" data-set="all">all</button><button type="button" data-set="none">none</button></span>{{range .Groups}}<button type="button" data-first="{{.First}}" data-count="{{.Count}}" aria-pressed="{{.On}}" style="{{.Style}}">{{.Label}}</button>{{end}}</div>
+{{end}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
 {{end}}{{range .Notes}}<p class="note">{{.}}</p>
 {{end}}{{with .Table}}<div class="scroll"><table class="results">
 <caption>{{.Caption}}</caption>
-<thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
+<thead><tr>{{range .Head}}<th{{with .Key}} title="summary.json: {{.}}"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
@@ -186,10 +187,11 @@ func build(in Input) (*pageData, error) {
 	}
 
 	if s := in.Shrinkage; s != nil && len(s.Series) > 0 {
+		fig, notes := shrinkageFigure(s)
 		pd.Sections = append(pd.Sections, &section{
 			ID: "shrinkage", Heading: "Shrinkage (Figure 15)",
-			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value. Points below y = x are shrunk.",
-			Items: []item{{Fig: shrinkageFigure(s)}},
+			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value, over samples where some feature is active. Points below y = x are shrunk; the histogram on the right shows how the nonzero activations spread. Shrinkage and its summary numbers are defined in docs/metrics.md.",
+			Items: []item{{Fig: fig, Notes: notes}},
 		})
 	}
 	for _, sec := range pd.Sections {
@@ -229,7 +231,8 @@ func build(in Input) (*pageData, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			b := &res[k]
-			b.fig, b.notes, b.err = animationFigure(&in.Runs[p.run], fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1))
+			r := &in.Runs[p.run]
+			b.fig, b.notes, b.err = animationFigure(r, fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1), in.nFeatures(r))
 		}()
 	}
 	wg.Wait()
@@ -243,6 +246,14 @@ func build(in Input) (*pageData, error) {
 		}
 	}
 	return pd, nil
+}
+
+// nFeatures is run r's n_features: its own, or the toy model's (0 if unknown).
+func (in *Input) nFeatures(r *SAERun) int {
+	if r.NFeatures == 0 && in.Model != nil {
+		return in.Model.NFeatures
+	}
+	return r.NFeatures
 }
 
 // DefaultPageBytes is the page size that Render aims to stay within when

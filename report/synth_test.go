@@ -59,7 +59,7 @@ func synthInput(nInst, nRuns, nFrames, dSAE, nSamples int) Input {
 		run := SAERun{
 			Name: []string{"standard", "gated", "jumprelu", "topk"}[k%4], Arch: "standard",
 			NInst: nInst, DIn: D, DSAE: dSAE, SampleSize: nSamples, FeatureProbability: 0.025,
-			WallSeconds: 12.5 + float64(k),
+			WallSeconds: 12.5 + float64(k), Rows: []string{"W_enc", "_W_dec", "h", "h_r"},
 		}
 		if k == 0 {
 			run.Resample = "simple"

@@ -170,41 +170,117 @@
     };
   }
 
-  async function renderAll() {
-    var divs = document.querySelectorAll('div.plot[data-fig]'), later = [];
-    // The figures on the first screen (their divs have their final size already): drawn
-    // first, then shown before the rest is drawn in one go (each intermediate repaint
-    // would lay out and paint the growing page again).
-    var firstScreen = 0;
-    while (firstScreen < divs.length && divs[firstScreen].getBoundingClientRect().top < window.innerHeight) firstScreen++;
-    for (var k = 0; k < divs.length; k++) {
-      var div = divs[k], t0 = performance.now();
-      performance.mark('saelab:start:' + div.dataset.fig); // for profiling tools
-      try {
-        var s = readSpec(div.dataset.fig);
-        if (s.kind === 'anim') {
-          later.push(await renderAnim(div, s));
-        } else {
-          if (s.sharedX) s.data.forEach(function (tr) { if (tr.x === undefined) tr.x = s.sharedX; });
-          await Plotly.newPlot(div, s.data, s.layout, s.config);
-          if (s.grid) gridHover(div, s.grid.cells, s.grid.trace, false);
+  // setupPicker wires a frac_active plot's instance buttons (see pickerSpec in fracactive.go):
+  // each shows or hides its instance's traces; "best 4" (or "first 4"), "all" and "none" set
+  // them all. Before the plot is drawn, drawing reads the buttons (pickerVisibility).
+  function setupPicker(p) {
+    var div = document.getElementById(p.dataset.fig);
+    var btns = Array.prototype.slice.call(p.querySelectorAll('button[data-first]'));
+    var first = btns.map(function (b) { return b.getAttribute('aria-pressed') === 'true'; });
+    function apply() {
+      if (!div.data) return;
+      var idx = [], vis = [];
+      btns.forEach(function (b) {
+        var on = b.getAttribute('aria-pressed') === 'true';
+        for (var k = +b.dataset.first, end = k + (+b.dataset.count); k < end; k++) {
+          if (div.data[k].visible !== on) { idx.push(k); vis.push(on); }
         }
-        status.rendered++;
-        status.ms[div.dataset.fig] = Math.round(performance.now() - t0);
-        performance.mark('saelab:end:' + div.dataset.fig);
-      } catch (e) {
-        status.errors.push(div.dataset.fig + ': ' + e);
-        div.textContent = 'This figure failed to render: ' + e;
-        div.className += ' failed';
-        console.error('saelab report: figure ' + div.dataset.fig + ':', e);
+      });
+      if (idx.length) Plotly.restyle(div, { visible: vis }, idx);
+    }
+    p.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button');
+      if (!b) return;
+      if (b.dataset.set) {
+        btns.forEach(function (x, k) {
+          x.setAttribute('aria-pressed', String(b.dataset.set === 'all' || (b.dataset.set === 'default' && first[k])));
+        });
+      } else {
+        b.setAttribute('aria-pressed', String(b.getAttribute('aria-pressed') !== 'true'));
       }
-      if (k === Math.max(1, firstScreen) - 1) {
-        status.firstScreenMs = Math.round(performance.now());
-        await new Promise(function (r) { setTimeout(r, 0); });
+      apply();
+    });
+  }
+
+  // pickerVisibility sets the visibility of a figure's traces from its picker's buttons.
+  function pickerVisibility(id, data) {
+    var p = document.querySelector('.picker[data-fig="' + id + '"]');
+    if (!p) return;
+    p.querySelectorAll('button[data-first]').forEach(function (b) {
+      var on = b.getAttribute('aria-pressed') === 'true';
+      for (var k = +b.dataset.first, end = k + (+b.dataset.count); k < end; k++) data[k].visible = on;
+    });
+  }
+
+  // draw draws one figure; for an animation it returns the function that registers its other
+  // frames.
+  async function draw(div) {
+    var id = div.dataset.fig, t0 = performance.now(), later = null;
+    performance.mark('saelab:start:' + id); // for profiling tools
+    try {
+      var s = readSpec(id);
+      if (s.kind === 'anim') {
+        later = await renderAnim(div, s);
+      } else {
+        if (s.sharedX) s.data.forEach(function (tr) { if (tr.x === undefined) tr.x = s.sharedX; });
+        pickerVisibility(id, s.data);
+        await Plotly.newPlot(div, s.data, s.layout, s.config);
+        if (s.grid) gridHover(div, s.grid.cells, s.grid.trace, false);
+      }
+      status.rendered++;
+      status.ms[id] = Math.round(performance.now() - t0);
+      performance.mark('saelab:end:' + id);
+    } catch (e) {
+      status.errors.push(id + ': ' + e);
+      div.textContent = 'This figure failed to render: ' + e;
+      div.className += ' failed';
+      console.error('saelab report: figure ' + id + ':', e);
+    }
+    return later;
+  }
+
+  function nextTask() { return new Promise(function (r) { setTimeout(r, 0); }); }
+  function nextPaint() { return new Promise(function (r) { requestAnimationFrame(function () { setTimeout(r, 0); }); }); }
+
+  // renderAll draws the figures on the first screen, lets the browser show them, then draws
+  // the others in the background, those the reader scrolls towards first (an
+  // IntersectionObserver moves them to the front of the queue). Between figures it yields
+  // (every sliceMs of work) so that scrolling and clicks are served while the page fills in.
+  // Last come the animations' other frames, which only Play and the slider need.
+  async function renderAll() {
+    document.querySelectorAll('.picker[data-fig]').forEach(setupPicker);
+    var divs = Array.prototype.slice.call(document.querySelectorAll('div.plot[data-fig]')), later = [];
+    var onScreen = function (d) { var r = d.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; };
+    var pending = divs.filter(function (d) { return !onScreen(d); }), soon = [];
+    for (var k = 0; k < divs.length; k++) {
+      if (pending.indexOf(divs[k]) < 0) later.push(await draw(divs[k]));
+    }
+    status.firstScreenMs = Math.round(performance.now());
+    await nextPaint();
+    var io = typeof IntersectionObserver === 'undefined' ? null : new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting && soon.indexOf(e.target) < 0) soon.push(e.target); });
+    }, { rootMargin: '50% 0px' });
+    if (io) pending.forEach(function (d) { io.observe(d); });
+    var sliceMs = 50, slice = performance.now();
+    while (pending.length) {
+      var div = null;
+      while (soon.length && !div) {
+        var d = soon.shift();
+        if (pending.indexOf(d) >= 0) div = d;
+      }
+      div = div || pending[0];
+      pending.splice(pending.indexOf(div), 1);
+      if (io) io.unobserve(div);
+      later.push(await draw(div));
+      if (performance.now() - slice > sliceMs) {
+        await nextTask();
+        slice = performance.now();
       }
     }
+    if (io) io.disconnect();
     status.drawnMs = Math.round(performance.now()); // every figure is on screen
     for (k = 0; k < later.length; k++) {
+      if (!later[k]) continue;
       try {
         await later[k]();
       } catch (e) {
