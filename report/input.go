@@ -47,8 +47,8 @@ type Point struct{ X, Y float64 }
 type SAERun struct {
 	Name, Arch, Resample         string
 	NInst, DIn, DSAE, SampleSize int
-	FeatureProbability           float64  // for the frac_active reference line
-	Frames                       []Frame  // one per data-log record
+	FeatureProbability           float64 // for the frac_active reference line
+	Frames                       []Frame // one per data-log record
 	// Rows are the animation rows in order, from {"W_enc","W_gate","W_mag","_W_dec","h","h_r"}
 	// (sae.AnimationRows); required, an empty Rows is an input error.
 	Rows      []string
