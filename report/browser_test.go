@@ -128,11 +128,68 @@ func TestBrowserReport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bctx, 120*time.Second)
 	defer cancel()
 
-	var mu sync.Mutex
-	var problems, requests []string
+	logs := listenProblems(t, bctx)
+
+	// toy features, hidden states, loss curve; per run animation + frac_active; shrinkage.
+	loadAndCheck(t, ctx, page, 3+2*len(in.Runs)+1)
+	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
+	}
+	checkPicker(t, ctx)
+
+	checkAnimation(t, ctx)
+
+	// Screenshot of the whole page, from the top.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+		`document.querySelectorAll('.scroll').forEach(e => { e.scrollLeft = 0; }); window.scrollTo(0, 0)`)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "report.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d := os.Getenv("SAELAB_SCREENSHOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "report.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		html, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "report.html"), html, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+
+	logs.check(t)
+}
+
+// pageLogs collects what a page must not do: throw, log errors or warnings, load from the
+// network.
+type pageLogs struct {
+	mu                 sync.Mutex
+	problems, requests []string
+}
+
+// listenProblems starts collecting the page's problems in the browser context bctx.
+func listenProblems(t *testing.T, bctx context.Context) *pageLogs {
+	t.Helper()
+	l := &pageLogs{}
 	if err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			d := e.ExceptionDetails
@@ -140,29 +197,48 @@ func TestBrowserReport(t *testing.T) {
 			if d.Exception != nil {
 				msg += " " + d.Exception.Description
 			}
-			problems = append(problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+			l.problems = append(l.problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
 		case *runtime.EventConsoleAPICalled:
 			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert || e.Type == runtime.ConsoleAPICalledTypeWarning {
 				var parts []string
 				for _, a := range e.Args {
 					parts = append(parts, string(a.Value)+a.Description)
 				}
-				problems = append(problems, "console."+string(e.Type)+": "+strings.Join(parts, " "))
+				l.problems = append(l.problems, "console."+string(e.Type)+": "+strings.Join(parts, " "))
 			}
 		case *log.EventEntryAdded:
 			if e.Entry.Level == log.EntryLevelError {
-				problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
+				l.problems = append(l.problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
 			}
 		case *network.EventRequestWillBeSent:
 			u := e.Request.URL
 			if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
-				requests = append(requests, u)
+				l.requests = append(l.requests, u)
 			}
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
 
+// check fails the test for every problem collected.
+func (l *pageLogs) check(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.problems) > 0 {
+		t.Errorf("console errors / exceptions:\n%s", strings.Join(l.problems, "\n"))
+	}
+	if len(l.requests) > 0 {
+		t.Errorf("the page made network requests: %v", l.requests)
+	}
+}
+
+// loadAndCheck opens page, waits until the page's script is done and checks that all nPlots
+// figures are drawn without errors, logging the script's timings.
+func loadAndCheck(t *testing.T, ctx context.Context, page string, nPlots int) {
+	t.Helper()
 	start := time.Now()
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
 		t.Fatalf("loading the report: %v", err)
@@ -186,7 +262,7 @@ func TestBrowserReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nPlots, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('div.plot').length`))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('div.plot').length`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,31 +276,30 @@ func TestBrowserReport(t *testing.T) {
 	if len(st.Errors) > 0 {
 		t.Errorf("figures failed: %v", st.Errors)
 	}
-	// toy features, hidden states, loss curve; per run animation + frac_active; shrinkage.
-	if want := 3 + 2*len(in.Runs) + 1; nPlots != want || st.Rendered != want {
-		t.Errorf("plot divs: %d, rendered: %d, want %d", nPlots, st.Rendered, want)
+	if n != nPlots || st.Rendered != nPlots {
+		t.Errorf("plot divs: %d, rendered: %d, want %d", n, st.Rendered, nPlots)
 	}
 	if len(missing) > 0 {
 		t.Errorf("plot divs without a .main-svg: %v", missing)
 	}
-	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+}
+
+// readAnim reads the first run's animation (animProbe).
+func readAnim(t *testing.T, ctx context.Context) animProbe {
+	t.Helper()
+	p, err := chromedp.Run(ctx, chromedp.Evaluate[animProbe](animProbeJS))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(probs) > 0 {
-		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
-	}
-	checkPicker(t, ctx)
+	return p
+}
 
-	// Moving to another frame with Plotly.animate changes the drawn data and the title.
-	read := func() animProbe {
-		t.Helper()
-		p, err := chromedp.Run(ctx, chromedp.Evaluate[animProbe](animProbeJS))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+// checkAnimation checks the first run's animation: Plotly.animate, a click on the slider and
+// Play change the drawn data and the title; Pause stops; hovering a marker shows its values and
+// enlarges its linked points; record 30 of the synthetic run draws red (resampled) latents.
+func checkAnimation(t *testing.T, ctx context.Context) {
+	t.Helper()
+	read := func() animProbe { return readAnim(t, ctx) }
 	before := read()
 	if len(before.Frames) < 2 {
 		t.Fatalf("animation has %d frames", len(before.Frames))
@@ -246,6 +321,17 @@ func TestBrowserReport(t *testing.T) {
 		t.Errorf("the title did not follow the frame: before %q, after %q", before.SvgTitle, after.SvgTitle)
 	}
 
+	clicked := checkSliderClick(t, ctx, after)
+	checkPlayPause(t, ctx, clicked)
+	checkHover(t, ctx)
+	checkRed(t, ctx)
+}
+
+// checkSliderClick clicks near the left end of the slider's rail and checks that the drawn
+// data and the slider move away from after; it returns the new state.
+func checkSliderClick(t *testing.T, ctx context.Context, after animProbe) animProbe {
+	t.Helper()
+	read := func() animProbe { return readAnim(t, ctx) }
 	// waitChange waits (up to 10 s) until the animation's markers differ from now.
 	waitChange := func() {
 		t.Helper()
@@ -282,8 +368,13 @@ func TestBrowserReport(t *testing.T) {
 	if clicked.Active == after.Active || sameFloats(clicked.X, after.X) {
 		t.Errorf("clicking the slider changed nothing: active %d -> %d", after.Active, clicked.Active)
 	}
-	t.Logf("slider: %q -> (Plotly.animate) %q -> (click) %q", before.SvgTitle, after.SvgTitle, clicked.SvgTitle)
+	t.Logf("slider: (Plotly.animate) %q -> (click) %q", after.SvgTitle, clicked.SvgTitle)
+	return clicked
+}
 
+// checkPlayPause checks that Play advances the slider from clicked and Pause stops it.
+func checkPlayPause(t *testing.T, ctx context.Context, clicked animProbe) {
+	t.Helper()
 	// Play advances the slider from its position; Pause stops it.
 	clickAt := func(sel string) {
 		t.Helper()
@@ -308,12 +399,17 @@ func TestBrowserReport(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	played := read()
+	played := readAnim(t, ctx)
 	if played.Active <= clicked.Active {
 		t.Errorf("Play did not advance the slider: active %d -> %d", clicked.Active, played.Active)
 	}
 	t.Logf("Play/Pause: slider %d -> %d (%q)", clicked.Active, played.Active, played.SvgTitle)
 
+}
+
+// checkHover moves the mouse onto a marker of the first animation.
+func checkHover(t *testing.T, ctx context.Context) {
+	t.Helper()
 	// Moving the mouse onto a marker shows its values and enlarges the
 	// points linked to it (same index and instance, rows of the same kind).
 	// The markers are the last animated trace; a static text trace follows.
@@ -354,6 +450,11 @@ func TestBrowserReport(t *testing.T) {
 		t.Fatal(err)
 	}
 
+}
+
+// checkRed checks the red (resampled) latents of record 30 of the synthetic run.
+func checkRed(t *testing.T, ctx context.Context) {
+	t.Helper()
 	// Record 30 has resampled latents (the synthetic log jumps at 25): red lines
 	// are drawn there. The screenshot shows that frame.
 	nRed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
@@ -367,44 +468,6 @@ func TestBrowserReport(t *testing.T) {
 		t.Errorf("no red (resampled) latent drawn at record 30")
 	}
 
-	// Screenshot of the whole page, from the top.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
-		`document.querySelectorAll('.scroll').forEach(e => { e.scrollLeft = 0; }); window.scrollTo(0, 0)`)); err != nil {
-		t.Fatal(err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "report.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if d := os.Getenv("SAELAB_SCREENSHOT_DIR"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(d, "report.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		html, err := os.ReadFile(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(d, "report.html"), html, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
-
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Errorf("console errors / exceptions:\n%s", strings.Join(problems, "\n"))
-	}
-	if len(requests) > 0 {
-		t.Errorf("the page made network requests: %v", requests)
-	}
 }
 
 // checkPicker clicks the first run's frac_active picker and checks which instances show: the

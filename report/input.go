@@ -273,7 +273,7 @@ func (r *SAERun) validate(name string) error {
 	if r.NFeatures < 0 {
 		return fmt.Errorf("report: %s.NFeatures: must be >= 0, got %d", name, r.NFeatures)
 	}
-	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
+	I := r.NInst
 	if len(r.Rows) == 0 {
 		return fmt.Errorf("report: %s.Rows: empty; expected the animation rows, e.g. W_enc, _W_dec, h, h_r", name)
 	}
@@ -287,15 +287,12 @@ func (r *SAERun) validate(name string) error {
 		}
 		used[row] = true
 	}
-	// Row data is required only where the animation is drawn (d_in = 2).
-	animated := D == 2
 	if err := checkInstances(name+".Instances", r.Instances, I); err != nil {
 		return err
 	}
 	if r.Instances != nil && len(r.Instances) == 0 {
 		return fmt.Errorf("report: %s.Instances: empty (use nil for all instances)", name)
 	}
-	wShape := fmt.Sprintf("[I=%d][D=%d][S=%d]", I, D, S)
 	nFrac := 0
 	for t := range r.Frames {
 		f := &r.Frames[t]
@@ -305,53 +302,9 @@ func (r *SAERun) validate(name string) error {
 		}
 		if len(f.FracActive) != 0 {
 			nFrac++
-			if err := checkLen(fn+".FracActive", len(f.FracActive), I*S, fmt.Sprintf("[I=%d][S=%d]", I, S)); err != nil {
-				return err
-			}
 		}
-		for key, w := range f.Weights {
-			shape := wShape
-			if key == "_W_dec" {
-				shape = fmt.Sprintf("[I=%d][S=%d][D=%d]", I, S, D)
-			}
-			switch key {
-			case "W_enc", "W_gate", "W_mag", "_W_dec":
-				if err := checkLen(fmt.Sprintf("%s.Weights[%q]", fn, key), len(w), I*D*S, shape); err != nil {
-					return err
-				}
-			}
-		}
-		for row := range used {
-			if animated && isWRow(row) {
-				if _, ok := f.Weights[row]; !ok {
-					return fmt.Errorf("report: %s.Weights: missing %q, needed by animation row %q", fn, row, row)
-				}
-			}
-		}
-		if r.hidden != nil {
-			continue // checked by Compact, which dropped the per-sample tensors
-		}
-		hShape := fmt.Sprintf("[N=%d][I=%d][D=%d]", N, I, D)
-		if len(f.H) != 0 || (animated && used["h"]) {
-			if err := checkLen(fn+".H", len(f.H), N*I*D, hShape); err != nil {
-				return err
-			}
-		}
-		if len(f.HR) != 0 || (animated && used["h_r"]) {
-			if err := checkLen(fn+".HR", len(f.HR), N*I*D, hShape); err != nil {
-				return err
-			}
-		}
-		lShape := fmt.Sprintf("[N=%d][I=%d]", N, I)
-		if len(f.LRec) != 0 || (animated && r.ColorHiddenByLoss && (used["h"] || used["h_r"])) {
-			if err := checkLen(fn+".LRec", len(f.LRec), N*I, lShape); err != nil {
-				return err
-			}
-		}
-		if len(f.Loss) != 0 {
-			if err := checkLen(fn+".Loss", len(f.Loss), N*I, lShape); err != nil {
-				return err
-			}
+		if err := r.validateFrame(fn, f, used); err != nil {
+			return err
 		}
 	}
 	if nFrac != 0 && nFrac != len(r.Frames) {
@@ -361,6 +314,61 @@ func (r *SAERun) validate(name string) error {
 		if row.Index < 0 || row.Index >= I {
 			return fmt.Errorf("report: %s.Table[%d].Index: instance %d out of range [0, %d)", name, k, row.Index, I)
 		}
+	}
+	return nil
+}
+
+// validateFrame checks the shapes of frame f (named fn) of the run; used holds the run's
+// animation rows, whose data a frame must have where the animation is drawn (d_in = 2).
+func (r *SAERun) validateFrame(fn string, f *Frame, used map[string]bool) error {
+	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
+	animated := D == 2
+	if len(f.FracActive) != 0 {
+		if err := checkLen(fn+".FracActive", len(f.FracActive), I*S, fmt.Sprintf("[I=%d][S=%d]", I, S)); err != nil {
+			return err
+		}
+	}
+	for key, w := range f.Weights {
+		shape := fmt.Sprintf("[I=%d][D=%d][S=%d]", I, D, S)
+		if key == "_W_dec" {
+			shape = fmt.Sprintf("[I=%d][S=%d][D=%d]", I, S, D)
+		}
+		switch key {
+		case "W_enc", "W_gate", "W_mag", "_W_dec":
+			if err := checkLen(fmt.Sprintf("%s.Weights[%q]", fn, key), len(w), I*D*S, shape); err != nil {
+				return err
+			}
+		}
+	}
+	for row := range used {
+		if animated && isWRow(row) {
+			if _, ok := f.Weights[row]; !ok {
+				return fmt.Errorf("report: %s.Weights: missing %q, needed by animation row %q", fn, row, row)
+			}
+		}
+	}
+	if r.hidden != nil {
+		return nil // checked by Compact, which dropped the per-sample tensors
+	}
+	hShape := fmt.Sprintf("[N=%d][I=%d][D=%d]", N, I, D)
+	if len(f.H) != 0 || (animated && used["h"]) {
+		if err := checkLen(fn+".H", len(f.H), N*I*D, hShape); err != nil {
+			return err
+		}
+	}
+	if len(f.HR) != 0 || (animated && used["h_r"]) {
+		if err := checkLen(fn+".HR", len(f.HR), N*I*D, hShape); err != nil {
+			return err
+		}
+	}
+	lShape := fmt.Sprintf("[N=%d][I=%d]", N, I)
+	if len(f.LRec) != 0 || (animated && r.ColorHiddenByLoss && (used["h"] || used["h_r"])) {
+		if err := checkLen(fn+".LRec", len(f.LRec), N*I, lShape); err != nil {
+			return err
+		}
+	}
+	if len(f.Loss) != 0 {
+		return checkLen(fn+".Loss", len(f.Loss), N*I, lShape)
 	}
 	return nil
 }

@@ -118,6 +118,48 @@ func build(in Input) (*pageData, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	pd := newPageData(&in)
+	if t := comparisonTable(in.Comparison); t != nil {
+		pd.Sections = append(pd.Sections, &section{
+			ID: "comparison", Heading: "Comparison",
+			Sub:   comparisonSub,
+			Items: []item{{Table: t}},
+		})
+	}
+	if m := in.Model; m != nil {
+		pd.Sections = append(pd.Sections, modelSection(m))
+	}
+	// Runs: the animations come last, once the size of the rest is known; each run's section
+	// keeps its first item for its animation.
+	var runSecs []*section
+	for k := range in.Runs {
+		sec := runSection(&in.Runs[k], k)
+		runSecs = append(runSecs, sec)
+		pd.Sections = append(pd.Sections, sec)
+	}
+	if s := in.Shrinkage; s != nil && len(s.Series) > 0 {
+		fig, notes := shrinkageFigure(s)
+		pd.Sections = append(pd.Sections, &section{
+			ID: "shrinkage", Heading: "Shrinkage (Figure 15)",
+			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value, over samples where some feature is active. Points below y = x are shrunk; the histogram on the right shows how the nonzero activations spread. Shrinkage and its summary numbers are defined in docs/metrics.md.",
+			Items: []item{{Fig: fig, Notes: notes}},
+		})
+	}
+	for _, sec := range pd.Sections {
+		for _, it := range sec.Items {
+			if err := pd.addSpec(it.Fig); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := pd.addAnimations(&in, runSecs); err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
+
+// newPageData is the page without sections: its title, metadata, scripts and config.
+func newPageData(in *Input) *pageData {
 	title := in.Title
 	if title == "" {
 		title = "saelab report"
@@ -143,65 +185,42 @@ func build(in Input) (*pageData, error) {
 	if pd.ConfigYAML == "" {
 		pd.ConfigYAML = "(no config given)"
 	}
+	return pd
+}
 
-	if t := comparisonTable(in.Comparison); t != nil {
-		pd.Sections = append(pd.Sections, &section{
-			ID: "comparison", Heading: "Comparison",
-			Sub:   comparisonSub,
-			Items: []item{{Table: t}},
-		})
+// modelSection is the toy model's section: its figures and notes.
+func modelSection(m *ToyModel) *section {
+	figs, notes := modelFigures(m)
+	sec := &section{
+		ID: "toy-model", Heading: "Toy model",
+		Sub:   fmt.Sprintf("%d instances, %d features, d_hidden = %d; final loss %s. The model and its training are described in docs/toy-model.md.", m.NInst, m.NFeatures, m.DHidden, fmtNum(m.FinalLoss)),
+		Notes: notes,
 	}
+	for _, f := range figs {
+		sec.Items = append(sec.Items, item{Fig: f})
+	}
+	return sec
+}
 
-	if m := in.Model; m != nil {
-		figs, notes := modelFigures(m)
-		sec := &section{
-			ID: "toy-model", Heading: "Toy model",
-			Sub:   fmt.Sprintf("%d instances, %d features, d_hidden = %d; final loss %s.", m.NInst, m.NFeatures, m.DHidden, fmtNum(m.FinalLoss)),
-			Notes: notes,
-		}
-		for _, f := range figs {
-			sec.Items = append(sec.Items, item{Fig: f})
-		}
-		pd.Sections = append(pd.Sections, sec)
+// runSection is SAE run k's section without its animation: an empty first item (the
+// animation's place), the frac_active plot and the table.
+func runSection(r *SAERun, k int) *section {
+	sec := &section{ID: fmt.Sprintf("run-%d", k), Heading: "SAE: " + runTitle(r), Sub: runSub(r)}
+	sec.Items = append(sec.Items, item{})
+	fa, notes := fracActiveFigure(r, fmt.Sprintf("run-%d-frac", k))
+	sec.Items = append(sec.Items, item{Fig: fa, Notes: notes})
+	if t := runTable(r); t != nil {
+		sec.Items = append(sec.Items, item{Table: t})
+	} else {
+		sec.Items = append(sec.Items, item{Notes: []string{"No per-instance results were given. Wall time: " + fmtSeconds(r.WallSeconds) + "."}})
 	}
+	return sec
+}
 
-	// Runs: the animations come last, once the size of the rest is known.
-	type pending struct {
-		run int
-		sec *section // its Items[0] is the animation's slot
-	}
-	var anims []pending
-	for k := range in.Runs {
-		r := &in.Runs[k]
-		sec := &section{ID: fmt.Sprintf("run-%d", k), Heading: "SAE: " + runTitle(r), Sub: runSub(r)}
-		sec.Items = append(sec.Items, item{})
-		anims = append(anims, pending{k, sec})
-		fa, notes := fracActiveFigure(r, fmt.Sprintf("run-%d-frac", k))
-		sec.Items = append(sec.Items, item{Fig: fa, Notes: notes})
-		if t := runTable(r); t != nil {
-			sec.Items = append(sec.Items, item{Table: t})
-		} else {
-			sec.Items = append(sec.Items, item{Notes: []string{"No per-instance results were given. Wall time: " + fmtSeconds(r.WallSeconds) + "."}})
-		}
-		pd.Sections = append(pd.Sections, sec)
-	}
-
-	if s := in.Shrinkage; s != nil && len(s.Series) > 0 {
-		fig, notes := shrinkageFigure(s)
-		pd.Sections = append(pd.Sections, &section{
-			ID: "shrinkage", Heading: "Shrinkage (Figure 15)",
-			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value, over samples where some feature is active. Points below y = x are shrunk; the histogram on the right shows how the nonzero activations spread. Shrinkage and its summary numbers are defined in docs/metrics.md.",
-			Items: []item{{Fig: fig, Notes: notes}},
-		})
-	}
-	for _, sec := range pd.Sections {
-		for _, it := range sec.Items {
-			if err := pd.addSpec(it.Fig); err != nil {
-				return nil, err
-			}
-		}
-	}
-
+// addAnimations builds the runs' animations into the first item of their sections (secs[k]
+// is in.Runs[k]'s), sharing the byte budget equally: Input.AnimationBudget, or what keeps the
+// page within DefaultPageBytes.
+func (pd *pageData) addAnimations(in *Input, secs []*section) error {
 	nAnim := 0
 	for _, r := range in.Runs {
 		if r.DIn == 2 && len(r.Frames) > 0 {
@@ -212,7 +231,7 @@ func build(in Input) (*pageData, error) {
 	if budget == 0 && nAnim > 0 {
 		var rest countingWriter
 		if err := pd.executeTo(&rest); err != nil {
-			return nil, err
+			return err
 		}
 		budget = max(MinAnimationBudget, DefaultPageBytes-rest.n-nAnim*animOverhead)
 	}
@@ -222,30 +241,29 @@ func build(in Input) (*pageData, error) {
 		notes []string
 		err   error
 	}
-	res := make([]built, len(anims))
+	res := make([]built, len(secs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	for k, p := range anims {
+	for k := range secs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			b := &res[k]
-			r := &in.Runs[p.run]
-			b.fig, b.notes, b.err = animationFigure(r, fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1), in.nFeatures(r))
+			r, b := &in.Runs[k], &res[k]
+			b.fig, b.notes, b.err = animationFigure(r, fmt.Sprintf("run-%d-anim", k), budget/max(nAnim, 1), in.nFeatures(r))
 		}()
 	}
 	wg.Wait()
-	for k, p := range anims {
+	for k, sec := range secs {
 		if res[k].err != nil {
-			return nil, res[k].err
+			return res[k].err
 		}
-		p.sec.Items[0] = item{Fig: res[k].fig, Notes: res[k].notes}
+		sec.Items[0] = item{Fig: res[k].fig, Notes: res[k].notes}
 		if err := pd.addSpec(res[k].fig); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return pd, nil
+	return nil
 }
 
 // nFeatures is run r's n_features: its own, or the toy model's (0 if unknown).
