@@ -228,7 +228,7 @@ func hiddenFigure(m *ToyModel) *figure {
 	I, H, N := m.NInst, m.DHidden, m.NHidden
 	return (&grid2D{
 		id: "toy-hidden", nInst: I, limit: 1.5, hoverName: "sample",
-		title:    fmt.Sprintf("Toy model: hidden states h = W x of %d sampled batches (zeros sit at the origin)", N),
+		title:    fmt.Sprintf("Toy model: hidden states h of %d samples per instance, the SAEs' inputs (samples with no feature sit at the origin)", N),
 		nPoints:  func(int) int { return N },
 		point:    func(i, b int) (float64, float64) { o := (b*I + i) * H; return m.Hidden[o], m.Hidden[o+1] },
 		subtitle: m.featProbTitle,

@@ -36,6 +36,7 @@ type tableRow struct {
 // sentence case (headerText).
 var extraColumns = map[string]string{
 	"explained_variance":     "Explained variance",
+	"l_aux":                  "Auxiliary loss",
 	"l2_ratio":               "L2 ratio ‖ĥ‖/‖h‖",
 	"mcc":                    "MCC",
 	"shrinkage_slope":        "Shrinkage slope",
