@@ -40,18 +40,16 @@ func animationFigure(r *SAERun, id string, budget, nFeatures int) (*figure, []st
 	lay := r.animLayout(r.weightLimit(), hid.lim, nFeatures)
 
 	// Frame data, then the subset under the budget.
-	raw := make([][]byte, len(r.Frames))
-	var buf []byte
+	frames := make([]frameEnc, len(r.Frames))
 	var scratch []int32
 	for t := range r.Frames {
-		buf, scratch = r.frameJSON(buf[:0], t, lay.cells, red, hid, scratch)
-		raw[t] = slices.Clone(buf)
+		frames[t], scratch = r.encodeFrame(t, lay.cells, red, hid, scratch)
 	}
-	sel, packed, selNote, err := packFrames(raw, r.mustFrames(red), budget)
+	sel, first, packed, selNote, err := packFrames(frames, r.mustFrames(red), budget)
 	if err != nil {
 		return nil, nil, err
 	}
-	spec := &animSpec{Scale: animScale, Cells: lay.cells, LineWidths: lay.lineWidths, First: raw[sel[0]], Packed: packed, Labels: lay.labels.trace()}
+	spec := &animSpec{Scale: animScale, Cells: lay.cells, LineWidths: lay.lineWidths, First: first, Packed: packed, Labels: lay.labels.trace()}
 	title := r.Name
 	if title == "" {
 		title = defaultAnimName

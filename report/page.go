@@ -278,7 +278,7 @@ func (in *Input) nFeatures(r *SAERun) int {
 // Input.AnimationBudget is 0: the animations get what the rest leaves, but
 // at least MinAnimationBudget.
 const (
-	DefaultPageBytes   = 4_600_000
+	DefaultPageBytes   = 4_000_000
 	MinAnimationBudget = 400_000
 	animOverhead       = 40_000 // an animation's spec besides its packed frames (cells, layout, slider)
 )

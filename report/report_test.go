@@ -2,13 +2,10 @@ package report
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -35,33 +32,6 @@ func specs(t *testing.T, page []byte) map[string]figSpec {
 		out[string(m[1])] = s
 	}
 	return out
-}
-
-// unpack decodes an animation's frames.
-func unpack(t *testing.T, a *animSpec) animData {
-	t.Helper()
-	z, err := base64.StdEncoding.DecodeString(a.Packed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(z))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d animData
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	var first animFrame
-	if err := json.Unmarshal(a.First, &first); err != nil {
-		t.Fatal(err)
-	}
-	d.Frames = append([]animFrame{first}, d.Frames...)
-	return d
 }
 
 func mustRender(t *testing.T, in Input) []byte {

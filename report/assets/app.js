@@ -17,13 +17,57 @@
     return JSON.parse(document.getElementById('spec-' + id).textContent);
   }
 
-  // inflate decodes base64(gzip(JSON)).
+  // inflate decodes base64(gzip(bytes)).
   async function inflate(b64) {
     var bin = atob(b64);
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return JSON.parse(await new Response(stream).text());
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  // decodeFrames reads a pack of animation frames (see framepack.go): a header (frames, meta
+  // bytes, values), LEB128 varints (per cell its point count and index gaps; the red pairs;
+  // the loss colours), then the values as zigzag uint32s in four byte planes. Each frame
+  // becomes {p: per cell [gaps..., xs..., ys...], r: [cell, latent, ...], l: per cell colours}.
+  function decodeFrames(buf, cells) {
+    var dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    var n = dv.getUint32(0, true), nMeta = dv.getUint32(4, true), nVals = dv.getUint32(8, true);
+    var m = 12, p0 = 12 + nMeta, p1 = p0 + nVals, p2 = p1 + nVals, p3 = p2 + nVals, vk = 0;
+    function uv() {
+      var v = 0, mul = 1, b;
+      do { b = buf[m++]; v += (b & 127) * mul; mul *= 128; } while (b & 128);
+      return v;
+    }
+    var frames = [];
+    for (var t = 0; t < n; t++) {
+      var fr = { p: [] }, c, k, q;
+      for (c = 0; c < cells.length; c++) {
+        var cnt = uv(), pts = new Int32Array(3 * cnt);
+        for (q = 0; q < cnt; q++) pts[q] = uv();
+        for (q = cnt; q < 3 * cnt; q++, vk++) {
+          var u = buf[p0 + vk] | buf[p1 + vk] << 8 | buf[p2 + vk] << 16 | buf[p3 + vk] << 24;
+          pts[q] = (u >>> 1) ^ -(u & 1);
+        }
+        fr.p.push(pts);
+      }
+      var nRed = uv();
+      if (nRed) {
+        fr.r = [];
+        for (k = 0; k < 2 * nRed; k++) fr.r.push(uv());
+      }
+      if (uv() === 1) {
+        fr.l = [];
+        for (c = 0; c < cells.length; c++) {
+          if (cells[c].w) { fr.l.push(null); continue; }
+          var l = new Uint8Array(fr.p[c].length / 3);
+          for (q = 0; q < l.length; q++) l[q] = uv();
+          fr.l.push(l);
+        }
+      }
+      frames.push(fr);
+    }
+    return frames;
   }
 
   // Cell grids (see cellGrid in grid.go) put every cell in one axis pair: a
@@ -138,7 +182,7 @@
     function frame(k, fr) {
       return { name: a.names[k], data: expand(a, fr), traces: traceIdx };
     }
-    var first = frame(0, a.first);
+    var first = frame(0, decodeFrames(await inflate(a.first), a.cells)[0]);
     await Plotly.newPlot(div, initialTraces(a, first.data), s.layout, s.config);
     await Plotly.addFrames(div, [first]);
     ph.firstFrame = Math.round(performance.now() - t0);
@@ -157,7 +201,7 @@
     gridHover(div, a.cells, a.lineWidths.length + 1, true);
     return async function () {
       var t1 = performance.now();
-      var packed = (await inflate(a.packed)).frames; // frames 1, 2, ...
+      var packed = decodeFrames(await inflate(a.packed), a.cells); // frames 1, 2, ...
       ph.inflate = Math.round(performance.now() - t1);
       for (var k = 0; k < packed.length; k += 8) {
         var chunk = [];
