@@ -34,8 +34,8 @@ type animSpec struct {
 	LineWidths []float64  `json:"lineWidths"` // one black-lines trace per width, then the red lines, then the markers
 	// First is the first animation frame, which the page draws at once, and Packed the others,
 	// which it registers afterwards; each base64(gzip(the packed frames, see framepack.go)).
-	First  string `json:"first"`
-	Packed string `json:"packed"`
+	First  string   `json:"first"`
+	Packed string   `json:"packed"`
 	Titles []string `json:"titles"` // per animation frame, in order
 	Names  []string `json:"names"`  // per animation frame: the record index
 	Labels obj      `json:"labels"` // a static text trace (titles, tick labels), drawn after the animated ones

@@ -249,4 +249,3 @@ func writeAll(w io.Writer, b []byte) error {
 	_, err := w.Write(b)
 	return err
 }
-
