@@ -522,7 +522,8 @@ func sameFloats(a, b []float64) bool {
 // report.html) in a 1280×800 window, checks that it fits the window, and writes to
 // SAELAB_SCREENSHOT_DIR report-first-screen.png (the first screen once it is drawn),
 // report-animation.png (the first animation at its last frame) and report-full.png (the
-// whole page). It runs only when SAELAB_SCREENSHOT_PAGE is set; docs/img holds the demo's.
+// whole page), and checks that the page also fits 1400 and 1920 px windows. It runs only
+// when SAELAB_SCREENSHOT_PAGE is set; docs/img holds the demo's.
 func TestBrowserScreenshots(t *testing.T) {
 	page, dir := os.Getenv("SAELAB_SCREENSHOT_PAGE"), os.Getenv("SAELAB_SCREENSHOT_DIR")
 	if page == "" {
@@ -549,7 +550,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		}
 		t.Logf("%s: %d bytes", filepath.Join(dir, name), len(png))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+abs)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate("file://"+abs)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.saelabReport && window.saelabReport.done`,
@@ -588,4 +589,17 @@ func TestBrowserScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	save("report-full.png", full)
+	// Wider windows fit too.
+	for _, w := range []int64{1400, 1920} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900), chromedp.Sleep(100*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(probs) > 0 {
+			t.Errorf("layout at %d px:\n%s", w, strings.Join(probs, "\n"))
+		}
+	}
 }

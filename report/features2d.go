@@ -34,7 +34,7 @@ type grid2D struct {
 const cellsPerRow = 8
 
 // gridMinBox is the smallest cell (px) a grid of the toy model's instances wraps to keep.
-const gridMinBox = 140
+const gridMinBox = 110
 
 // gridDims returns the rows and columns of a grid of n cells whose row of cells fits width
 // (see wrapCells; every n_rows works, the last row may be short).
@@ -70,10 +70,10 @@ func (p *grid2D) figure() *figure {
 	if p.colorVal != nil {
 		mr = 100 // the colour bar, its ticks and its title (written sideways)
 	}
-	const padL, padR, gap = 28, 8, 28
+	const padL, padR, gap = 28, 8, 22
 	avail := maxFigureWidth - 10 - mr - padL - padR
 	rows, cols := gridDims(p.nInst, avail, gap)
-	box := fitBox(avail, cols, gap, 110, 250)
+	box := fitBox(avail, cols, gap, 100, 250)
 	g := newCellGrid(rows, cols, box, gap, 34, padL, padR, 22, 18)
 	n := p.nInst
 	g.has = func(r, c int) bool { return r*cols+c < n }
@@ -92,9 +92,13 @@ func (p *grid2D) figure() *figure {
 	labels := &gridText{}
 	g.tickLabels(labels, rowTicks, rowText, false)
 	d := &gridDraw{byColor: map[string]*lineSeg{}, hover: &gridHoverSpec{}, hasColVals: p.colorVal != nil}
+	titleSize := 11.0
+	if box < 140 { // "inst 12 · 1 − S = 0.025" must fit the cell and its gap
+		titleSize = 10
+	}
 	for i := 0; i < p.nInst; i++ {
 		r, c := i/cols, i%cols
-		g.cellTitle(labels, r, c, p.subtitle(i), 11)
+		g.cellTitle(labels, r, c, p.subtitle(i), titleSize)
 		p.drawCell(d, g, i, r, c)
 	}
 	data := p.traces(d)
@@ -349,7 +353,7 @@ func lossFigure(m *ToyModel) *figure {
 		Layout: obj{
 			"title": obj{"text": fmt.Sprintf("Toy model training loss (final %.4g)", m.FinalLoss), "x": 0.02, "xanchor": "left"},
 			"width": 900, "height": 360,
-			"xaxis":  obj{"title": obj{"text": "Training Steps"}},
+			"xaxis":  obj{"title": obj{"text": "Training step"}},
 			"yaxis":  obj{"title": obj{"text": "Loss per instance"}, "type": "log"},
 			"margin": obj{"l": 70, "r": 30, "t": 60, "b": 50},
 		},

@@ -1,11 +1,3 @@
-// Package report renders saelab's results as one offline, self-contained
-// HTML page: an optional cross-run comparison table, the toy model's
-// features (spec §7.1), per SAE run the training
-// animation (§7.2), the frac_active plot (§7.3) and a table of metrics, the
-// Figure-15 shrinkage scatter (§7.6), and the resolved config.
-//
-// plotly.js is inlined (see report/assets); the page loads nothing from the
-// network.
 package report
 
 import (
