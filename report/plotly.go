@@ -80,7 +80,7 @@ func plotConfig() obj {
 	return obj{
 		"displaylogo":            false,
 		"responsive":             false,
-		"modeBarButtonsToRemove": []string{"sendDataToCloud"},
+		"modeBarButtonsToRemove": []string{"sendDataToCloud", "select2d", "lasso2d"}, // nothing uses a selection
 	}
 }
 
