@@ -521,7 +521,7 @@ func sameFloats(a, b []float64) bool {
 // TestBrowserScreenshots opens the report named by SAELAB_SCREENSHOT_PAGE (e.g. a demo's
 // report.html) in a 1280×800 window, checks that it fits the window, and writes to
 // SAELAB_SCREENSHOT_DIR report-first-screen.png (the first screen once it is drawn),
-// report-animation.png (the first animation at its last frame) and, with SAELAB_SCREENSHOT_FULL
+// report-animation.png (the last animation at its last frame) and, with SAELAB_SCREENSHOT_FULL
 // set, report-full.png (the whole page), and checks that the page also fits 1400 and 1920 px
 // windows. It runs only when SAELAB_SCREENSHOT_PAGE is set; docs/img holds the demo's. go test
 // runs in the package's directory: give absolute paths.
@@ -570,8 +570,12 @@ func TestBrowserScreenshots(t *testing.T) {
 	if len(probs) > 0 {
 		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
 	}
-	// The first animation at its last frame (the trained SAE), with the section's heading.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const gd = document.getElementById('run-0-anim');
+	// The last animation (in the demo, the run with resampling) at its last frame: the trained SAE.
+	animID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('div.plot[id$="-anim"]')).pop().id`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const gd = document.getElementById('`+animID+`');
 		const names = gd._transitionData._frames.map(f => f.name);
 		return Plotly.animate(gd, [names[names.length - 1]], {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}})
 			.then(() => { const s = gd._fullLayout.sliders[0]; return true; }); })()`, chromedp.EvalAwaitPromise)); err != nil {
@@ -580,7 +584,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	anim, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`#run-0-anim`)))
+	anim, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`#`+animID)))
 	if err != nil {
 		t.Fatal(err)
 	}
