@@ -26,8 +26,9 @@ func comparisonTable(rows []ComparisonRow) *table {
 		return nil
 	}
 	t := &table{
-		Caption: fmt.Sprintf("Comparison of %d SAE runs (instance means)", len(rows)),
-		Head:    comparisonHead,
+		Caption:  fmt.Sprintf("Comparison of %d SAE runs (instance means)", len(rows)),
+		Head:     comparisonHead,
+		TextCols: 3, // run, architecture, settings
 	}
 	for _, r := range rows {
 		mono := strconv.Itoa(r.MonosemanticInstances)

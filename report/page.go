@@ -68,11 +68,11 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}{{range .Items}}{{if .Fig}}{{$f := .Fig}}{{with $f.Picker}}<div class="picker" data-fig="{{$f.ID}}"><span class="picker-label">Show</span><span class="picker-sets"><button type="button" data-set="default">{{.Default}}</button><button type="button" data-set="all">all</button><button type="button" data-set="none">none</button></span>{{range .Groups}}<button type="button" data-first="{{.First}}" data-count="{{.Count}}" aria-pressed="{{.On}}" style="{{.Style}}">{{.Label}}</button>{{end}}</div>
 {{end}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
 {{end}}{{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{with .Table}}<div class="scroll"><table class="results">
+{{end}}{{with .Table}}{{$t := .}}<div class="scroll"><table class="results">
 <caption>{{.Caption}}</caption>
 <thead><tr>{{range .Head}}<th{{with .Key}} title="summary.json: {{.}}"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range $i, $c := .Cells}}<td{{if and (gt $i 0) (lt $i $t.TextCols)}} class="text"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>
 {{if .Wall}}<p class="wall">Wall time: {{.Wall}}</p>

@@ -705,13 +705,21 @@ func TestComparisonTable(t *testing.T) {
 			t.Errorf("no column %q", head.Text)
 		}
 	}
-	rowRE := regexp.MustCompile(`<tr>((?:<td>[^<]*</td>)+)</tr>`)
+	rowRE := regexp.MustCompile(`<tr>((?:<td[^>]*>[^<]*</td>)+)</tr>`)
 	rows := rowRE.FindAllStringSubmatch(sec, -1)
 	if len(rows) != 2 {
 		t.Fatalf("%d rows, want 2:\n%s", len(rows), sec)
 	}
+	cellRE := regexp.MustCompile(`<td([^>]*)>([^<]*)</td>`)
 	cells := func(r []string) []string {
-		return strings.Split(unref(strings.TrimSuffix(strings.TrimPrefix(r[1], "<td>"), "</td>")), "</td><td>")
+		var out []string
+		for k, m := range cellRE.FindAllStringSubmatch(r[1], -1) {
+			if text := m[1] == ` class="text"`; text != (k == 1 || k == 2) {
+				t.Errorf("cell %d %q: class %q", k, m[2], m[1])
+			}
+			out = append(out, unref(m[2]))
+		}
+		return out
 	}
 	want := [][]string{
 		{"standard", "standard", "λ 0.2 · resample simple", "0.1234", "0.00123", "0.9", "0.975", "12/16", "0.25", "0.71", "0.83", "61.0 s (1m 01s)"},

@@ -37,12 +37,22 @@ func shrinkageFigure(s *Shrinkage) (*figure, []string) {
 	}
 	// The marginal histograms, binned once the y range is known.
 	ytop := roundTo(ymax, 3)
-	var notes []string
+	var left []string
 	for k, se := range s.Series {
 		bars, zeros := shrinkHistogram(se, seriesColors[k%len(seriesColors)], ytop)
 		data = append(data, bars)
 		if zeros > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d of %d samples have reconstructed act 0 (the latent does not fire); the histogram leaves them out.", se.Name, zeros, len(se.Y)))
+			left = append(left, fmt.Sprintf("%s %d of %d", se.Name, zeros, len(se.Y)))
+		}
+	}
+	var notes []string
+	if len(left) > 0 {
+		notes = append(notes, "The histogram leaves out the samples where the latent does not fire (reconstructed act 0): "+strings.Join(left, "; ")+".")
+	}
+	mt := 60
+	if len(title) > 70 { // one line would run into the mode bar
+		if a, b, ok := strings.Cut(title, " for "); ok {
+			title, mt = a+" for<br>"+b, 80
 		}
 	}
 	data = append(data, obj{
@@ -57,7 +67,7 @@ func shrinkageFigure(s *Shrinkage) (*figure, []string) {
 		"xaxis2":  obj{"domain": []float64{0.76, 1}, "anchor": "y", "title": obj{"text": "Samples (latent fires)"}, "rangemode": "tozero", "showgrid": true, "zeroline": true},
 		"barmode": "overlay", "bargap": 0, "hovermode": "closest",
 		"legend": obj{"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
-		"margin": obj{"l": 70, "r": 20, "t": 60, "b": 50},
+		"margin": obj{"l": 70, "r": 20, "t": mt, "b": 50},
 	}
 	return &figure{ID: "shrinkage", Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}, notes
 }

@@ -14,10 +14,11 @@ import (
 // Figure 4: the per-run table of each instance's loss terms and metrics.
 
 type table struct {
-	Caption string
-	Head    []column
-	Rows    []tableRow
-	Wall    string
+	Caption  string
+	Head     []column
+	Rows     []tableRow
+	Wall     string
+	TextCols int // the leading columns that hold text (aligned left); the first always is
 }
 
 // column is a table header: its text, in sentence case with the metric's usual symbol, and the
