@@ -563,14 +563,22 @@ func TestBrowserScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	save("report-first-screen.png", first)
-	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
-	if err != nil {
-		t.Fatal(err)
+	checkWidths(t, ctx, 1280)
+	save("report-animation.png", lastAnimationShot(t, ctx))
+	if os.Getenv("SAELAB_SCREENSHOT_FULL") != "" {
+		full, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		save("report-full.png", full)
 	}
-	if len(probs) > 0 {
-		t.Errorf("layout at 1280 px:\n%s", strings.Join(probs, "\n"))
-	}
-	// The last animation (in the demo, the run with resampling) at its last frame: the trained SAE.
+	checkWidths(t, ctx, 1400, 1920)
+}
+
+// lastAnimationShot moves the page's last animation (in the demo, the run with resampling) to
+// its last frame, the trained SAE, and returns a screenshot of it.
+func lastAnimationShot(t *testing.T, ctx context.Context) []byte {
+	t.Helper()
 	animID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('div.plot[id$="-anim"]')).pop().id`))
 	if err != nil {
 		t.Fatal(err)
@@ -578,7 +586,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const gd = document.getElementById('`+animID+`');
 		const names = gd._transitionData._frames.map(f => f.name);
 		return Plotly.animate(gd, [names[names.length - 1]], {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}})
-			.then(() => { const s = gd._fullLayout.sliders[0]; return true; }); })()`, chromedp.EvalAwaitPromise)); err != nil {
+			.then(() => true); })()`, chromedp.EvalAwaitPromise)); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond)); err != nil {
@@ -588,16 +596,13 @@ func TestBrowserScreenshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	save("report-animation.png", anim)
-	if os.Getenv("SAELAB_SCREENSHOT_FULL") != "" {
-		full, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		save("report-full.png", full)
-	}
-	// Wider windows fit too.
-	for _, w := range []int64{1400, 1920} {
+	return anim
+}
+
+// checkWidths checks the layout (layoutJS) in windows of the given widths.
+func checkWidths(t *testing.T, ctx context.Context, widths ...int64) {
+	t.Helper()
+	for _, w := range widths {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900), chromedp.Sleep(100*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}

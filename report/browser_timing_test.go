@@ -320,8 +320,29 @@ func logTrace(t *testing.T, events []traceEvent) {
 		cpu[e.Name] += e.TDur
 		stack = append(stack, *e)
 	}
-	// Per figure: the main thread's CPU time between app.js's marks saelab:start:<id> and
-	// saelab:end:<id> (events straddling a mark counted in proportion).
+	figCPU := figureCPU(t, events, xs)
+	type row struct {
+		n string
+		d float64
+	}
+	var rs []row
+	total, totalCPU := 0.0, 0.0
+	for n, d := range self {
+		rs = append(rs, row{n, d})
+		total += d
+		totalCPU += cpu[n]
+	}
+	sort.Slice(rs, func(a, b int) bool { return cpu[rs[a].n] > cpu[rs[b].n] })
+	t.Logf("trace: main thread busy %.0f ms (CPU %.0f ms) of %.0f ms; CPU ms per figure %v", total/1000, totalCPU/1000, (last-first)/1000, figCPU)
+	for _, r := range rs[:min(25, len(rs))] {
+		t.Logf("trace: %-40s self %7.1f ms, CPU %7.1f ms", r.n, r.d/1000, cpu[r.n]/1000)
+	}
+}
+
+// figureCPU is, per figure, the main thread's CPU time (ms) between app.js's marks
+// saelab:start:<id> and saelab:end:<id>, over the top-level complete events xs (events
+// straddling a mark counted in proportion).
+func figureCPU(t *testing.T, events, xs []traceEvent) map[string]int {
 	marks := map[string][2]float64{}
 	for _, e := range events {
 		if id, ok := strings.CutPrefix(e.Name, "saelab:start:"); ok {
@@ -360,20 +381,5 @@ func logTrace(t *testing.T, events []traceEvent) {
 		}
 		figCPU[id] = int(c / 1000)
 	}
-	type row struct {
-		n string
-		d float64
-	}
-	var rs []row
-	total, totalCPU := 0.0, 0.0
-	for n, d := range self {
-		rs = append(rs, row{n, d})
-		total += d
-		totalCPU += cpu[n]
-	}
-	sort.Slice(rs, func(a, b int) bool { return cpu[rs[a].n] > cpu[rs[b].n] })
-	t.Logf("trace: main thread busy %.0f ms (CPU %.0f ms) of %.0f ms; CPU ms per figure %v", total/1000, totalCPU/1000, (last-first)/1000, figCPU)
-	for _, r := range rs[:min(25, len(rs))] {
-		t.Logf("trace: %-40s self %7.1f ms, CPU %7.1f ms", r.n, r.d/1000, cpu[r.n]/1000)
-	}
+	return figCPU
 }
