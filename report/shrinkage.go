@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Figure 5: the Figure-15 shrinkage scatter (spec §7.6 part 2): the
@@ -49,25 +50,23 @@ func shrinkageFigure(s *Shrinkage) (*figure, []string) {
 	if len(left) > 0 {
 		notes = append(notes, "The histogram leaves out the samples where the latent does not fire (reconstructed act 0): "+strings.Join(left, "; ")+".")
 	}
-	mt := 60
-	if len(title) > 70 { // one line would run into the mode bar
-		if a, b, ok := strings.Cut(title, " for "); ok {
-			title, mt = a+" for<br>"+b, 80
-		}
+	titleSize := 17.0 // plotly's default
+	if n := utf8.RuneCountInString(title); n > 70 {
+		titleSize = math.Max(11, 17*70/float64(n)) // a long one would run into the mode bar
 	}
 	data = append(data, obj{
 		"type": "scatter", "mode": "lines", "x": []float64{0, 1.1}, "y": []float64{0, 1.1},
 		"name": "y = x", "line": obj{"color": "grey", "dash": "dash", "width": 1.5}, "hoverinfo": "skip",
 	})
 	layout := obj{
-		"title": obj{"text": title, "x": 0.02, "xanchor": "left"},
+		"title": obj{"text": title, "x": 0.02, "xanchor": "left", "font": obj{"size": roundTo(titleSize, 1)}},
 		"width": 1000, "height": 560,
 		"xaxis":   obj{"title": obj{"text": "Act (true feature value)"}, "range": []float64{0, 1.1}, "domain": []float64{0, 0.72}},
 		"yaxis":   obj{"title": obj{"text": "Reconstructed act"}, "range": []float64{0, ytop}},
 		"xaxis2":  obj{"domain": []float64{0.76, 1}, "anchor": "y", "title": obj{"text": "Samples (latent fires)"}, "rangemode": "tozero", "showgrid": true, "zeroline": true},
 		"barmode": "overlay", "bargap": 0, "hovermode": "closest",
 		"legend": obj{"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.7)"},
-		"margin": obj{"l": 70, "r": 20, "t": mt, "b": 50},
+		"margin": obj{"l": 70, "r": 20, "t": 60, "b": 50},
 	}
 	return &figure{ID: "shrinkage", Kind: "plot", Data: data, Layout: layout, Config: plotConfig()}, notes
 }
