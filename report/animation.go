@@ -1,18 +1,9 @@
 package report
 
 import (
-	"bytes"
-	"compress/flate"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"hash"
-	"hash/crc32"
-	"io"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // Figure 2: animate_features_in_2d (spec §7.2) as a plotly animation with
@@ -41,13 +32,13 @@ type animSpec struct {
 	Scale      int        `json:"scale"`
 	Cells      []animCell `json:"cells"`
 	LineWidths []float64  `json:"lineWidths"` // one black-lines trace per width, then the red lines, then the markers
-	// First is the first animation frame (JSON animFrame), which the page draws at once;
-	// Packed the others, base64(gzip(JSON animData)), which it registers afterwards.
-	First  json.RawMessage `json:"first"`
-	Packed string          `json:"packed"`
-	Titles []string        `json:"titles"` // per animation frame, in order
-	Names  []string        `json:"names"`  // per animation frame: the record index
-	Labels obj             `json:"labels"` // a static text trace (titles, tick labels), drawn after the animated ones
+	// First is the first animation frame, which the page draws at once, and Packed the others,
+	// which it registers afterwards; each base64(gzip(the packed frames, see framepack.go)).
+	First  string   `json:"first"`
+	Packed string   `json:"packed"`
+	Titles []string `json:"titles"` // per animation frame, in order
+	Names  []string `json:"names"`  // per animation frame: the record index
+	Labels obj      `json:"labels"` // a static text trace (titles, tick labels), drawn after the animated ones
 }
 
 type animCell struct {
@@ -62,22 +53,20 @@ type animCell struct {
 	RowKey string  `json:"row"`
 }
 
-type animData struct {
-	Frames []animFrame `json:"frames"`
-}
-
+// animFrame is one animation frame as the page's script decodes it (framepack.go holds the
+// packed form).
 type animFrame struct {
 	// P holds per cell its n drawn points, in index order (the latent or
 	// sample), columnar: the n index gaps (index − previous index − 1, the
 	// first from −1), then the n xs, then the n ys, as round(v·1e4). Only
 	// points with |x|+|y| > 1e-3 are drawn; a hidden-state point that repeats
 	// an earlier one of its cell exactly is left out (see hiddenPoints).
-	P [][]int32 `json:"p"`
+	P [][]int32
 	// R lists red latents as (cell, latent) pairs.
-	R []int `json:"r,omitempty"`
+	R []int
 	// L holds per cell the loss colour v·100 of each drawn point (h rows
-	// with ColorHiddenByLoss only; null elsewhere).
-	L [][]int8 `json:"l,omitempty"`
+	// with ColorHiddenByLoss only; nil elsewhere).
+	L [][]int8
 }
 
 // highlightMask implements §7.2's resampled-latent rule for X = series[t]
@@ -292,113 +281,6 @@ func countIn(sel []int, must []bool) int {
 	return n
 }
 
-// packFrames selects the frames to fit budget bytes (see selectFrames) and returns the
-// selection, base64(gzip(`{"frames":[…]}`)) of the selected frames after the first (raw JSON
-// each; the first goes to the page as it is, and counts with its raw size), and a note when
-// frames were left out. Compression is at packLevel: the frames are mostly digits, which
-// Huffman coding does most for (Huffman only: 0.44 of the raw size for the seed demo; level 6:
-// 0.40, for 15 times the time).
-func packFrames(raw [][]byte, must []bool, budget int) (sel []int, packed, note string, err error) {
-	T := len(raw)
-	var buf bytes.Buffer
-	zw, _ := flate.NewWriter(nil, packLevel)
-	pack := func(sel []int) (string, int, error) {
-		buf.Reset()
-		gw := gzipWriter(&buf, zw)
-		gw.Write([]byte(`{"frames":[`))
-		for k, t := range sel[1:] {
-			if k > 0 {
-				gw.Write([]byte{','})
-			}
-			gw.Write(raw[t])
-		}
-		gw.Write([]byte(`]}`))
-		if err := gw.Close(); err != nil {
-			return "", 0, err
-		}
-		s := base64.StdEncoding.EncodeToString(buf.Bytes())
-		return s, len(s) + len(raw[sel[0]]), nil
-	}
-	all := make([]int, T)
-	for t := range all {
-		all[t] = t
-	}
-	// Everything, if it fits; else the packed size per raw byte of everything sets the costs.
-	packed, size, err := pack(all)
-	if err != nil || size <= budget {
-		return all, packed, "", err
-	}
-	totalRaw := 0
-	for _, b := range raw {
-		totalRaw += len(b)
-	}
-	ratio := float64(size) / float64(max(totalRaw, 1))
-	cost := make([]float64, T)
-	for t := range cost {
-		cost[t] = float64(len(raw[t])) * ratio
-	}
-	target := float64(budget)
-	for try := 0; try < 6; try++ {
-		sel, note = selectFrames(cost, must, target)
-		if packed, size, err = pack(sel); err != nil || size <= budget {
-			break
-		}
-		target *= 0.97 * float64(budget) / float64(size)
-	}
-	return sel, packed, note, err
-}
-
-// packLevel is the animation frames' compression level.
-const packLevel = flate.HuffmanOnly
-
-// gzipWriter is a gzip stream onto w (no header fields) that compresses with zw, reset for it.
-func gzipWriter(w io.Writer, zw *flate.Writer) *gzipStream {
-	zw.Reset(w)
-	g := &gzipStream{w: w, zw: zw, crc: crc32.NewIEEE()}
-	// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=unknown
-	g.err = writeAll(w, []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
-	return g
-}
-
-// gzipStream is compress/gzip's writer with a reusable flate.Writer (gzip.Writer allocates a
-// new compressor, ~1 MB, for every stream).
-type gzipStream struct {
-	w    io.Writer
-	zw   *flate.Writer
-	crc  hash.Hash32
-	size uint32
-	err  error
-}
-
-func (g *gzipStream) Write(p []byte) (int, error) {
-	if g.err != nil {
-		return 0, g.err
-	}
-	g.crc.Write(p)
-	g.size += uint32(len(p))
-	n, err := g.zw.Write(p)
-	g.err = err
-	return n, err
-}
-
-func (g *gzipStream) Close() error {
-	if g.err != nil {
-		return g.err
-	}
-	if err := g.zw.Close(); err != nil {
-		return err
-	}
-	var tail [8]byte
-	binary.LittleEndian.PutUint32(tail[:4], g.crc.Sum32())
-	binary.LittleEndian.PutUint32(tail[4:], g.size)
-	return writeAll(g.w, tail[:])
-}
-
-func writeAll(w io.Writer, b []byte) error {
-	_, err := w.Write(b)
-	return err
-}
-
 // fix converts a drawn coordinate to its integer form.
 func fix(v float64) int32 {
 	r := math.Round(v * animScale)
@@ -431,319 +313,4 @@ func (r *SAERun) weightPoints(pts []int32, f *Frame, row string, i int) []int32 
 		pts = append(pts, int32(j), fix(x), fix(y))
 	}
 	return pts
-}
-
-// appendPoints appends (index, x, y) triples, index ascending, in the frames' columnar form
-// (animFrame.P): the index gaps, then the xs, then the ys.
-func appendPoints(b []byte, pts []int32) []byte {
-	b = append(b, '[')
-	prev := int32(-1)
-	for k := 0; k < len(pts); k += 3 {
-		if k > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(pts[k]-prev-1), 10)
-		prev = pts[k]
-	}
-	for off := 1; off <= 2; off++ {
-		for k := off; k < len(pts); k += 3 {
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(pts[k]), 10)
-		}
-	}
-	return append(b, ']')
-}
-
-// frameJSON appends record t's animation frame (animFrame) as JSON.
-func (r *SAERun) frameJSON(b []byte, t int, cells []animCell, red [][]bool, hid *hiddenAnim, scratch []int32) ([]byte, []int32) {
-	f := &r.Frames[t]
-	S := r.DSAE
-	b = append(b, `{"p":[`...)
-	hc := 0 // hidden cell index
-	for c, cell := range cells {
-		if c > 0 {
-			b = append(b, ',')
-		}
-		if cell.W {
-			scratch = r.weightPoints(scratch[:0], f, cell.RowKey, cell.Inst)
-			b = appendPoints(b, scratch)
-		} else {
-			b = appendPoints(b, hid.pts[t][hc])
-			hc++
-		}
-	}
-	b = append(b, ']')
-	if red != nil {
-		first := true
-		for c, cell := range cells {
-			if !cell.W {
-				continue
-			}
-			for j := 0; j < S; j++ {
-				if red[t][cell.Inst*S+j] {
-					if first {
-						b = append(b, `,"r":[`...)
-						first = false
-					} else {
-						b = append(b, ',')
-					}
-					b = strconv.AppendInt(b, int64(c), 10)
-					b = append(b, ',')
-					b = strconv.AppendInt(b, int64(j), 10)
-				}
-			}
-		}
-		if !first {
-			b = append(b, ']')
-		}
-	}
-	if hid.lc != nil && hc > 0 {
-		b = append(b, `,"l":[`...)
-		hc = 0
-		for c, cell := range cells {
-			if c > 0 {
-				b = append(b, ',')
-			}
-			if cell.W {
-				b = append(b, "null"...)
-				continue
-			}
-			b = append(b, '[')
-			for k, v := range hid.lc[t][hc] {
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendInt(b, int64(v), 10)
-			}
-			b = append(b, ']')
-			hc++
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}'), scratch
-}
-
-// animationFigure builds run's §7.2 animation, spending at most budget bytes
-// on its packed data. It returns nil and a note when the run cannot be animated.
-func animationFigure(r *SAERun, id string, budget int) (*figure, []string, error) {
-	if len(r.Frames) == 0 {
-		return nil, []string{"No data-log record, so there is no animation."}, nil
-	}
-	if r.DIn != 2 {
-		return nil, []string{fmt.Sprintf("d_in = %d ≠ 2: the SAE cannot be drawn in 2-D, so there is no animation.", r.DIn)}, nil
-	}
-	rows, insts := r.rows(), r.instances()
-	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
-	T := len(r.Frames)
-	title := r.Name
-	if title == "" {
-		title = defaultAnimName
-	}
-
-	// Red highlighting (W rows only).
-	var red [][]bool
-	highlightKey := "W_enc"
-	if _, ok := r.Frames[0].Weights[highlightKey]; !ok {
-		highlightKey = "W_gate"
-	}
-	if r.highlight() {
-		key := highlightKey
-		if _, ok := r.Frames[0].Weights[key]; ok {
-			series := make([][]float64, T)
-			for t := range r.Frames {
-				series[t] = r.Frames[t].Weights[key]
-				if len(series[t]) != I*D*S {
-					return nil, nil, fmt.Errorf("report: %s.Frames[%d].Weights[%q]: expected %d values ([I=%d][D=%d][S=%d]), got %d (needed for highlighting)", id, t, key, I*D*S, I, D, S, len(series[t]))
-				}
-			}
-			red = highlightMask(series, I, D, S, highlightFrames, highlightThresh)
-		}
-	}
-	hasW := false
-	for _, row := range rows {
-		hasW = hasW || isWRow(row)
-	}
-	must := make([]bool, T)
-	if red != nil && hasW {
-		for t := range red {
-			for _, i := range insts {
-				if slices.Contains(red[t][i*S:(i+1)*S], true) {
-					must[t] = true
-				}
-			}
-		}
-	}
-
-	// Axis limits per row type, over every frame, selected instance and row.
-	hid, err := r.hiddenData()
-	if err != nil {
-		return nil, nil, err
-	}
-	var wVals []float64
-	for _, row := range rows {
-		if isWRow(row) {
-			wVals = slices.Grow(wVals, T*len(insts)*S*D)
-		}
-	}
-	for t := range r.Frames {
-		f := &r.Frames[t]
-		for _, row := range rows {
-			for _, i := range insts {
-				switch row {
-				case "W_enc", "W_gate", "W_mag":
-					w := f.Weights[row]
-					for d := 0; d < 2; d++ {
-						wVals = append(wVals, w[(i*D+d)*S:(i*D+d+1)*S]...)
-					}
-				case "_W_dec":
-					wVals = append(wVals, f.Weights[row][i*S*D:(i+1)*S*D]...)
-				}
-			}
-		}
-	}
-	limW, limH := quantileLimit(wVals), hid.lim
-	wVals = nil
-
-	// Grid: one column per selected instance, one row per entry of rows.
-	nR, nC := len(rows), len(insts)
-	box := fitBox(maxFigureWidth-20-50-6, nC, 10, 72, 250)
-	wide := box >= 200 // room for "Encoder weights (inst 3)" above every cell
-	padL, gapY := 26.0, 24.0
-	if !wide {
-		padL, gapY = 50, 10
-	}
-	g := newCellGrid(nR, nC, box, 10, gapY, padL, 6, 22, 16)
-	xa, ya := g.axes()
-	mr := math.Max(10, 600-(10+g.wPx()))
-	w, h := g.size(10, mr, 50, 125)
-	sc := box / 250
-	rowTicks, rowText := make([][]float64, nR), make([][]string, nR)
-	var notes []obj // row labels (vertical text needs annotations)
-	labels := &gridText{}
-	var lineWidths []float64
-	cells := make([]animCell, 0, nR*nC)
-	for ri, row := range rows {
-		lim, cnt, what := limH, N, "sample"
-		if isWRow(row) {
-			lim, cnt, what = limW, S, "latent"
-		}
-		// Marker radius / line width 5 / 2 if the row has < 25 points, else
-		// 3.5 / 1.5 (§7.2), scaled with the cell (250 px there).
-		rad, lw := 5.0, 2.0
-		if cnt >= 25 {
-			rad, lw = 3.5, 1.5
-		}
-		lw = roundTo(math.Max(0.75, lw*sc), 2)
-		lg := slices.Index(lineWidths, lw)
-		if lg < 0 {
-			lg = len(lineWidths)
-			lineWidths = append(lineWidths, lw)
-		}
-		ticks := integerTicks(lim)
-		every := 1 // label every k-th unit so that labels are >= 14 px apart
-		if len(ticks) > 1 {
-			every = max(1, int(math.Ceil(14/(box/(2*lim)*float64(ticks[1]-ticks[0])))))
-		}
-		for k, v := range ticks {
-			rowTicks[ri] = append(rowTicks[ri], float64(v)/lim)
-			if (k-len(ticks)/2)%every == 0 {
-				rowText[ri] = append(rowText[ri], fmt.Sprint(v))
-			} else {
-				rowText[ri] = append(rowText[ri], "")
-			}
-		}
-		if !wide {
-			notes = append(notes, g.rowLabel(ri, rowTitlesShort[row], 20))
-		}
-		for ci, inst := range insts {
-			var text string
-			switch {
-			case wide && ri == 0:
-				text = fmt.Sprintf("%s (inst %d)", rowTitles[row], inst)
-			case wide:
-				text = rowTitles[row]
-			case ri == 0:
-				text = fmt.Sprintf("(inst %d)", inst)
-			}
-			if text != "" {
-				g.cellTitle(labels, ri, ci, text, 11)
-			}
-			cx, cy := g.center(ri, ci)
-			cells = append(cells, animCell{
-				CX: cx, CY: cy, M: roundTo(lim, 6), W: isWRow(row), Inst: inst, RowKey: row, LG: lg,
-				MS:   roundTo(math.Max(3, 2*rad*sc), 2),
-				Name: fmt.Sprintf("%s %%d<br>%s, inst %d", what, row, inst),
-			})
-		}
-	}
-	g.tickLabels(labels, rowTicks, rowText, false)
-	layout := obj{
-		"width": w, "height": h,
-		"margin": obj{"l": 10, "r": mr, "t": 50, "b": 125},
-		"xaxis":  xa, "yaxis": ya,
-		"shapes":      []obj{g.frameShape(rowTicks)},
-		"annotations": notes,
-		"showlegend":  false, "hovermode": "closest", "dragmode": false,
-		"plot_bgcolor": "white", "paper_bgcolor": "white",
-	}
-
-	// Frame data, then the subset under the budget.
-	raw := make([][]byte, T)
-	var buf []byte
-	var scratch []int32
-	for t := range r.Frames {
-		buf, scratch = r.frameJSON(buf[:0], t, cells, red, hid, scratch)
-		raw[t] = slices.Clone(buf)
-	}
-	sel, packed, selNote, err := packFrames(raw, must, budget)
-	if err != nil {
-		return nil, nil, err
-	}
-
-	spec := &animSpec{Scale: animScale, Cells: cells, LineWidths: lineWidths, First: raw[sel[0]], Packed: packed, Labels: labels.trace()}
-	lastStep := r.Frames[T-1].Step
-	for _, t := range sel {
-		spec.Titles = append(spec.Titles, fmt.Sprintf("%s, step %d / %d", title, r.Frames[t].Step, lastStep))
-		spec.Names = append(spec.Names, fmt.Sprint(t))
-	}
-	layout["title"] = obj{"text": spec.Titles[0], "x": 0.02, "xanchor": "left", "y": 0.99, "yanchor": "top", "yref": "container"}
-
-	// Slider and Play/Pause (one frame per 1000/fps ms from the slider position).
-	frameArgs := func(ms int) obj {
-		return obj{"mode": "immediate", "frame": obj{"duration": ms, "redraw": false}, "transition": obj{"duration": 0}, "fromcurrent": true}
-	}
-	var sliderSteps []obj
-	for _, t := range sel {
-		sliderSteps = append(sliderSteps, obj{
-			"label": "", "method": "animate",
-			"args": []any{[]string{fmt.Sprint(t)}, frameArgs(0)},
-		})
-	}
-	layout["sliders"] = []obj{{
-		"active": 0, "steps": sliderSteps,
-		"x": 0.12, "len": 0.88, "xanchor": "left", "y": 0, "yanchor": "top",
-		"pad": obj{"t": 45, "b": 10},
-		// The title shows the step; the steps have no labels (the labels of a few hundred
-		// steps would overlap, and plotly measures each distinct one: slow).
-		"currentvalue": obj{"visible": false},
-		"transition":   obj{"duration": 0},
-		"ticklen":      3, "minorticklen": 0,
-		"font": obj{"size": 8, "color": "rgba(0,0,0,0)"},
-	}}
-	layout["updatemenus"] = []obj{{
-		"type": "buttons", "direction": "left", "showactive": false,
-		"x": 0, "xanchor": "left", "y": 0, "yanchor": "top", "pad": obj{"t": 62, "r": 10},
-		"buttons": []obj{
-			{"label": "Play", "method": "animate", "args": []any{nil, frameArgs(1000 / animFPS)}},
-			{"label": "Pause", "method": "animate", "args": []any{[]any{nil}, frameArgs(0)}},
-		},
-	}}
-	var out []string
-	if selNote != "" {
-		out = append(out, selNote)
-	}
-	if red != nil && hasW {
-		out = append(out, fmt.Sprintf("Latents drawn red were resampled recently: their %s column moved by more than %g within the last %d records (§7.2).", highlightKey, highlightThresh, highlightFrames))
-	}
-	return &figure{ID: id, Kind: "anim", Layout: layout, Config: plotConfig(), Anim: spec}, out, nil
 }

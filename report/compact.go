@@ -33,11 +33,10 @@ func (r *SAERun) hiddenKey() string {
 }
 
 // Compact prepares the run's animation from its per-sample tensors (Frame.H, HR, LRec) and
-// drops them, and keeps Frame.Loss only for the last records that the best-instance ranking
-// reads (copied, so nothing else of the caller's tensors stays referenced). A compacted run
-// takes a small fraction of the memory and renders exactly as before; its Rows, Instances,
-// ColorHiddenByLoss and SampleSize must not change afterwards (Render reports an error if they
-// do). It returns the error Render would give for an inconsistent run.
+// drops them, with Frame.Loss, which the report does not draw. A compacted run takes a small
+// fraction of the memory and renders exactly as before; its Rows, Instances, ColorHiddenByLoss
+// and SampleSize must not change afterwards (Render reports an error if they do). It returns
+// the error Render would give for an inconsistent run.
 func (r *SAERun) Compact() error {
 	if r.hidden != nil {
 		return nil
@@ -50,21 +49,12 @@ func (r *SAERun) Compact() error {
 	} else {
 		r.hidden = &hiddenAnim{key: r.hiddenKey(), n: r.nSamples(), lim: 1}
 	}
-	keepLoss := max(0, len(r.Frames)-rankingRecords)
 	for t := range r.Frames {
 		f := &r.Frames[t]
-		f.H, f.HR, f.LRec = nil, nil, nil
-		if t < keepLoss {
-			f.Loss = nil
-		} else {
-			f.Loss = slices.Clone(f.Loss)
-		}
+		f.H, f.HR, f.LRec, f.Loss = nil, nil, nil, nil
 	}
 	return nil
 }
-
-// rankingRecords is how many of the last records BestInstances averages over (spec §6.6).
-const rankingRecords = 10
 
 // hiddenData returns the run's hidden-row data: Compact's, or computed now.
 func (r *SAERun) hiddenData() (*hiddenAnim, error) {
@@ -91,19 +81,20 @@ func (r *SAERun) hiddenCells() (rows []string, insts []int) {
 	return rows, insts
 }
 
+// hiddenTensor is a frame's tensor of hidden-state row row: H for "h", HR for "h_r".
+func hiddenTensor(f *Frame, row string) []float32 {
+	if row == "h_r" {
+		return f.HR
+	}
+	return f.H
+}
+
 // makeHidden computes the hidden-row data from the frames' tensors (validated).
 func (r *SAERun) makeHidden() *hiddenAnim {
-	I, D, N := r.NInst, r.DIn, r.nSamples()
 	rows, insts := r.hiddenCells()
-	h := &hiddenAnim{key: r.hiddenKey(), n: N, lim: 1}
+	h := &hiddenAnim{key: r.hiddenKey(), n: r.nSamples(), lim: 1}
 	if len(rows) == 0 {
 		return h
-	}
-	tensor := func(f *Frame, row string) []float32 {
-		if row == "h_r" {
-			return f.HR
-		}
-		return f.H
 	}
 	T := len(r.Frames)
 	h.pts = make([][][]int32, T)
@@ -113,9 +104,8 @@ func (r *SAERun) makeHidden() *hiddenAnim {
 	// The frames split into one block per worker: each block's points, and its part of the
 	// axis limit's two passes (quantile32 merges them), are independent.
 	workers := max(1, min(runtime.GOMAXPROCS(0), T/16))
-	qs := make([]quantile32, workers)
-	var wg sync.WaitGroup
 	parallel := func(work func(w, t0, t1 int)) {
+		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
 			go func() {
@@ -125,14 +115,24 @@ func (r *SAERun) makeHidden() *hiddenAnim {
 		}
 		wg.Wait()
 	}
-	// Axis limit: every coordinate of every frame, hidden cell and sample (spec §7.2).
+	h.lim = r.hiddenLimit(rows, insts, workers, parallel)
+	parallel(func(_, t0, t1 int) { r.hiddenFramePoints(h, rows, insts, t0, t1) })
+	return h
+}
+
+// hiddenLimit is the hidden rows' axis limit M (spec §7.2) over every coordinate of every
+// frame, hidden cell and sample: quantile32's two passes, each split over the workers'
+// blocks of frames.
+func (r *SAERun) hiddenLimit(rows []string, insts []int, workers int, parallel func(func(w, t0, t1 int))) float64 {
+	I, D, N := r.NInst, r.DIn, r.nSamples()
+	qs := make([]quantile32, workers)
 	for pass := 0; pass < 2; pass++ {
 		parallel(func(w, t0, t1 int) {
 			q := &qs[w]
 			for t := t0; t < t1; t++ {
 				f := &r.Frames[t]
 				for c, row := range rows {
-					v, i := tensor(f, row), insts[c]
+					v, i := hiddenTensor(f, row), insts[c]
 					for b := 0; b < N; b++ {
 						o := (b*I + i) * D
 						q.add(pass, v[o])
@@ -154,57 +154,58 @@ func (r *SAERun) makeHidden() *hiddenAnim {
 	for w := 1; w < workers; w++ {
 		qs[0].top = append(qs[0].top, qs[w].top...)
 	}
-	h.lim = qs[0].limit()
+	return qs[0].limit()
+}
 
-	parallel(func(_, t0, t1 int) {
-		var seen pointSet
-		colour := make([]int8, N)
-		// The cells' points (and colours) are cut from chunks of a few hundred kB: no
-		// allocation per cell.
-		var ptsChunk []int32
-		var colChunk []int8
-		for t := t0; t < t1; t++ {
-			f := &r.Frames[t]
-			h.pts[t] = make([][]int32, len(rows))
-			if h.lc != nil {
-				h.lc[t] = make([][]int8, len(rows))
-			}
-			var maxLoss float64
-			if r.ColorHiddenByLoss {
-				// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
-				for _, v := range f.LRec {
-					maxLoss = math.Max(maxLoss, float64(v))
-				}
-			}
-			for c, row := range rows {
-				i := insts[c]
-				var lc []int8
-				if r.ColorHiddenByLoss {
-					for b := 0; b < N; b++ {
-						v := 0.0
-						if maxLoss > 0 {
-							v = math.Round(float64(f.LRec[b*I+i])/maxLoss*100) / 100
-						}
-						colour[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
-					}
-					lc = colour
-				}
-				if cap(ptsChunk)-len(ptsChunk) < 3*N { // a cell holds at most N points
-					ptsChunk = make([]int32, 0, max(1<<16, 3*N))
-				}
-				if lc != nil && cap(colChunk)-len(colChunk) < N {
-					colChunk = make([]int8, 0, max(1<<16, N))
-				}
-				p0, c0 := len(ptsChunk), len(colChunk)
-				ptsChunk, colChunk = hiddenPoints(ptsChunk, colChunk, tensor(f, row), lc, i, I, D, N, &seen)
-				h.pts[t][c] = ptsChunk[p0:len(ptsChunk):len(ptsChunk)]
-				if h.lc != nil {
-					h.lc[t][c] = colChunk[c0:len(colChunk):len(colChunk)]
-				}
+// hiddenFramePoints fills h's points (and loss colours) of records t0…t1−1.
+func (r *SAERun) hiddenFramePoints(h *hiddenAnim, rows []string, insts []int, t0, t1 int) {
+	I, D, N := r.NInst, r.DIn, r.nSamples()
+	var seen pointSet
+	colour := make([]int8, N)
+	// The cells' points (and colours) are cut from chunks of a few hundred kB: no
+	// allocation per cell.
+	var ptsChunk []int32
+	var colChunk []int8
+	for t := t0; t < t1; t++ {
+		f := &r.Frames[t]
+		h.pts[t] = make([][]int32, len(rows))
+		if h.lc != nil {
+			h.lc[t] = make([][]int8, len(rows))
+		}
+		var maxLoss float64
+		if r.ColorHiddenByLoss {
+			// §7.2: v = round(L_rec[b,inst] / (frame max over all b and all instances), 2).
+			for _, v := range f.LRec {
+				maxLoss = math.Max(maxLoss, float64(v))
 			}
 		}
-	})
-	return h
+		for c, row := range rows {
+			i := insts[c]
+			var lc []int8
+			if r.ColorHiddenByLoss {
+				for b := 0; b < N; b++ {
+					v := 0.0
+					if maxLoss > 0 {
+						v = math.Round(float64(f.LRec[b*I+i])/maxLoss*100) / 100
+					}
+					colour[b] = int8(math.Round(100 * math.Max(0, math.Min(1, v))))
+				}
+				lc = colour
+			}
+			if cap(ptsChunk)-len(ptsChunk) < 3*N { // a cell holds at most N points
+				ptsChunk = make([]int32, 0, max(1<<16, 3*N))
+			}
+			if lc != nil && cap(colChunk)-len(colChunk) < N {
+				colChunk = make([]int8, 0, max(1<<16, N))
+			}
+			p0, c0 := len(ptsChunk), len(colChunk)
+			ptsChunk, colChunk = hiddenPoints(ptsChunk, colChunk, hiddenTensor(f, row), lc, i, I, D, N, &seen)
+			h.pts[t][c] = ptsChunk[p0:len(ptsChunk):len(ptsChunk)]
+			if h.lc != nil {
+				h.lc[t][c] = colChunk[c0:len(colChunk):len(colChunk)]
+			}
+		}
+	}
 }
 
 // hiddenPoints appends to pts instance i's drawn points of a hidden tensor [N][I][D] as (b, x,

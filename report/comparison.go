@@ -9,22 +9,26 @@ import (
 // The cross-run comparison table (Input.Comparison): one row per SAE run, the instance means
 // of its evaluation, shown first on the page.
 
-const comparisonSub = "One row per SAE run: means over its instances of the evaluation on fresh batches. " +
-	"Monosemantic = instances whose every true feature is recovered by a distinct live latent (cos ≥ 0.99, §6.4); " +
-	"shrinkage slope = least-squares slope through 0 of act/‖W_f‖ against x_f over matched features (§6.5, < 1 means shrinkage); " +
-	"l2_ratio = mean ‖ĥ‖/‖h‖."
+const comparisonSub = "One row per SAE run: means over its instances of the evaluation on fresh batches " +
+	"(every metric is defined in docs/metrics.md). " +
+	"Monosemantic = instances whose every true feature is recovered by a distinct live latent (cos ≥ 0.99, Hungarian matching); " +
+	"shrinkage slope = least-squares slope through 0 of act/‖W_f‖ against x_f over matched features (< 1 means shrinkage); " +
+	"L2 ratio = mean ‖ĥ‖/‖h‖ (reconstruction norm over input norm)."
 
 // comparisonHead are the table's columns.
-var comparisonHead = []string{"Run", "Architecture", "Settings", "L0", "L_reconstruction", "Explained variance",
-	"MMCS", "Monosemantic", "Dead latents", "Shrinkage slope", "l2_ratio", "Wall time"}
+var comparisonHead = []column{{"Run", "name"}, {"Architecture", "arch"}, {"Settings", ""}, {"L0", "l0"},
+	{"Reconstruction loss", "l_reconstruction"}, {"Explained variance", "explained_variance"}, {"MMCS", "mmcs"},
+	{"Monosemantic", "monosemantic"}, {"Dead latents", "dead_latents"}, {"Shrinkage slope", "shrinkage_slope"},
+	{"L2 ratio ‖ĥ‖/‖h‖", "l2_ratio"}, {"Wall time", "wall_seconds"}}
 
 func comparisonTable(rows []ComparisonRow) *table {
 	if len(rows) == 0 {
 		return nil
 	}
 	t := &table{
-		Caption: fmt.Sprintf("Comparison of %d SAE runs (instance means)", len(rows)),
-		Head:    comparisonHead,
+		Caption:  fmt.Sprintf("Comparison of %d SAE runs (instance means)", len(rows)),
+		Head:     comparisonHead,
+		TextCols: 3, // run, architecture, settings
 	}
 	for _, r := range rows {
 		mono := strconv.Itoa(r.MonosemanticInstances)

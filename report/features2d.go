@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -29,26 +30,53 @@ type grid2D struct {
 	limit     float64
 }
 
+// cellsPerRow is the most cells a grid row holds.
 const cellsPerRow = 8
 
-func gridDims(n int) (rows, cols int) {
-	cols = min(n, cellsPerRow)
-	if cols < 1 {
-		cols = 1
-	}
-	rows = (n + cols - 1) / cols // columns rounded up (§10: any n_rows)
-	return rows, cols
+// gridMinBox is the smallest cell (px) a grid of the toy model's instances wraps to keep.
+const gridMinBox = 110
+
+// gridDims returns the rows and columns of a grid of n cells whose row of cells fits width
+// (see wrapCells; every n_rows works, the last row may be short).
+func gridDims(n int, width, gap float64) (rows, cols int) {
+	return wrapCells(n, cellsPerRow, width, gap, gridMinBox)
+}
+
+// gridDraw collects the traces of a grid2D: per colour one lines trace (origin to point), and
+// one markers trace.
+type gridDraw struct {
+	byColor    map[string]*lineSeg
+	order      []string
+	mx, my     nums
+	mval       nums
+	mcol       []string
+	ids        []int
+	hover      *gridHoverSpec
+	seen       map[drawnPoint]bool
+	hasColVals bool
+}
+
+type lineSeg struct{ x, y nums }
+
+// drawnPoint identifies a drawn point of a cell (its rounded position and colour).
+type drawnPoint struct {
+	x, y   float64
+	col    string
+	hidden bool
 }
 
 func (p *grid2D) figure() *figure {
-	rows, cols := gridDims(p.nInst)
 	mr := 10.0
 	if p.colorVal != nil {
-		mr = 90
+		mr = 100 // the colour bar, its ticks and its title (written sideways)
 	}
-	const padL, padR, gap = 28, 8, 28
-	box := fitBox(maxFigureWidth-10-mr-padL-padR, cols, gap, 110, 250)
+	const padL, padR, gap = 28, 8, 22
+	avail := maxFigureWidth - 10 - mr - padL - padR
+	rows, cols := gridDims(p.nInst, avail, gap)
+	box := fitBox(avail, cols, gap, 100, 250)
 	g := newCellGrid(rows, cols, box, gap, 34, padL, padR, 22, 18)
+	n := p.nInst
+	g.has = func(r, c int) bool { return r*cols+c < n }
 	w, h := g.size(10, mr, 50, 8)
 	xa, ya := g.axes()
 	var ticks []float64
@@ -63,62 +91,75 @@ func (p *grid2D) figure() *figure {
 	}
 	labels := &gridText{}
 	g.tickLabels(labels, rowTicks, rowText, false)
-
-	type seg struct{ x, y nums }
-	byColor := map[string]*seg{}
-	var order []string
-	var mx, my, mval nums
-	var mcol []string
-	var ids []int
-	hover := &gridHoverSpec{}
-	type drawn struct {
-		x, y   float64
-		col    string
-		hidden bool
+	d := &gridDraw{byColor: map[string]*lineSeg{}, hover: &gridHoverSpec{}, hasColVals: p.colorVal != nil}
+	titleSize := 11.0
+	if box < 140 { // "inst 12 · 1 − S = 0.025" must fit the cell and its gap
+		titleSize = 10
 	}
-	var seen map[drawn]bool
 	for i := 0; i < p.nInst; i++ {
-		clear(seen)
 		r, c := i/cols, i%cols
-		cx, cy := g.center(r, c)
-		g.cellTitle(labels, r, c, p.subtitle(i), 12)
-		hover.Cells = append(hover.Cells, gridCell{CX: cx, CY: cy, M: p.limit, Name: fmt.Sprintf("%s %%d, inst %d", p.hoverName, i)})
-		n := p.nPoints(i)
-		for j := 0; j < n; j++ {
-			x, y := p.point(i, j)
-			ux, uy, hidden := clipToCell(x, y, p.limit)
-			if math.IsNaN(ux) || math.IsNaN(uy) {
-				continue
-			}
-			col := p.color(i, j)
-			s := byColor[col]
-			if s == nil {
-				s = &seg{}
-				byColor[col] = s
-				order = append(order, col)
-			}
-			X, Y := roundTo(cx+ux, 5), roundTo(cy+uy, 5)
-			// A point that repeats an earlier one of its cell (position and colour; e.g. the
-			// hidden states of all-zero samples) would be drawn on top of it, identical.
-			if seen == nil {
-				seen = map[drawn]bool{}
-			}
-			if k := (drawn{X, Y, col, hidden}); seen[k] {
-				continue
-			} else {
-				seen[k] = true
-			}
-			s.x = append(s.x, cx, X, math.NaN())
-			s.y = append(s.y, cy, Y, math.NaN())
-			if hidden {
-				continue
-			}
-			if p.colorVal != nil {
-				mval = append(mval, roundTo(p.colorVal(i, j), 4))
-			}
-			mx, my, mcol, ids = append(mx, X), append(my, Y), append(mcol, col), append(ids, i*65536+j)
-		}
+		g.cellTitle(labels, r, c, p.subtitle(i), titleSize)
+		p.drawCell(d, g, i, r, c)
 	}
+	data := p.traces(d)
+	data = append(data, labels.trace())
+	layout := obj{
+		"title": obj{"text": p.title, "x": 0.01, "xanchor": "left"},
+		"width": w, "height": h,
+		"margin": obj{"l": 10, "r": mr, "t": 50, "b": 8},
+		"xaxis":  xa, "yaxis": ya,
+		"shapes":     []obj{g.gridLines(rowTicks), g.frameShape(rowTicks)},
+		"showlegend": false, "hovermode": "closest",
+		"plot_bgcolor": "white", "paper_bgcolor": "white",
+	}
+	return &figure{ID: p.id, Kind: "plot", Data: data, Layout: layout, Config: plotConfig(), Grid: d.hover}
+}
+
+// drawCell adds instance i's points, in cell (r, c), to d.
+func (p *grid2D) drawCell(d *gridDraw, g *cellGrid, i, r, c int) {
+	clear(d.seen)
+	cx, cy := g.center(r, c)
+	d.hover.Cells = append(d.hover.Cells, gridCell{CX: cx, CY: cy, M: p.limit, Name: fmt.Sprintf("%s %%d, inst %d", p.hoverName, i)})
+	n := p.nPoints(i)
+	for j := 0; j < n; j++ {
+		x, y := p.point(i, j)
+		ux, uy, hidden := clipToCell(x, y, p.limit)
+		if math.IsNaN(ux) || math.IsNaN(uy) {
+			continue
+		}
+		col := p.color(i, j)
+		s := d.byColor[col]
+		if s == nil {
+			s = &lineSeg{}
+			d.byColor[col] = s
+			d.order = append(d.order, col)
+		}
+		X, Y := roundTo(cx+ux, 5), roundTo(cy+uy, 5)
+		// A point that repeats an earlier one of its cell (position and colour; e.g. the
+		// hidden states of all-zero samples) would be drawn on top of it, identical.
+		if d.seen == nil {
+			d.seen = map[drawnPoint]bool{}
+		}
+		if k := (drawnPoint{X, Y, col, hidden}); d.seen[k] {
+			continue
+		} else {
+			d.seen[k] = true
+		}
+		s.x = append(s.x, cx, X, math.NaN())
+		s.y = append(s.y, cy, Y, math.NaN())
+		if hidden {
+			continue
+		}
+		if p.colorVal != nil {
+			d.mval = append(d.mval, roundTo(p.colorVal(i, j), 4))
+		}
+		d.mx, d.my, d.mcol, d.ids = append(d.mx, X), append(d.my, Y), append(d.mcol, col), append(d.ids, i*65536+j)
+	}
+}
+
+// traces are the grid's lines (one trace per colour) and markers, with the colour bar if the
+// points are coloured by value.
+func (p *grid2D) traces(d *gridDraw) []obj {
 	// Line width and marker size: 1.5 and 6 if F < 25, else 1 and 4 (§7.1);
 	// the largest instance decides.
 	maxN := 0
@@ -130,37 +171,41 @@ func (p *grid2D) figure() *figure {
 		lw, ms = 1, 4
 	}
 	var data []obj
-	for _, col := range order {
-		s := byColor[col]
+	for _, col := range d.order {
+		s := d.byColor[col]
 		data = append(data, obj{"type": "scatter", "mode": "lines", "x": s.x, "y": s.y,
 			"hoverinfo": "skip", "line": obj{"color": col, "width": lw}})
 	}
-	marker := obj{"size": ms, "color": mcol}
+	marker := obj{"size": ms, "color": d.mcol}
 	if p.colorVal != nil {
-		marker = obj{"size": ms, "color": mval, "cmin": 0, "cmax": 1, "colorscale": plotlyColorscaleViridis(),
-			"showscale": true, "colorbar": obj{"title": obj{"text": p.colorName}, "len": 0.5, "thickness": 14, "x": 1.01}}
+		marker = obj{"size": ms, "color": d.mval, "cmin": 0, "cmax": 1, "colorscale": plotlyColorscaleViridis(),
+			"showscale": true, "colorbar": colorBar(p.colorName, 0.6)}
 	}
-	hover.Trace = len(data)
-	data = append(data, obj{"type": "scatter", "mode": "markers", "x": mx, "y": my, "marker": marker,
-		"customdata": ids, "hoverinfo": "none"})
-	data = append(data, labels.trace())
-	layout := obj{
-		"title": obj{"text": p.title, "x": 0.01, "xanchor": "left"},
-		"width": w, "height": h,
-		"margin": obj{"l": 10, "r": mr, "t": 50, "b": 8},
-		"xaxis":  xa, "yaxis": ya,
-		"shapes":     []obj{g.gridLines(rowTicks), g.frameShape(rowTicks)},
-		"showlegend": false, "hovermode": "closest",
-		"plot_bgcolor": "white", "paper_bgcolor": "white",
-	}
-	return &figure{ID: p.id, Kind: "plot", Data: data, Layout: layout, Config: plotConfig(), Grid: hover}
+	d.hover.Trace = len(data)
+	return append(data, obj{"type": "scatter", "mode": "markers", "x": d.mx, "y": d.my, "marker": marker,
+		"customdata": d.ids, "hoverinfo": "none"})
 }
 
+// colorBar is a colour bar right of the plot area, frac of its height, with its title written
+// sideways along it (a title above a narrow bar is cut at the figure's edge).
+func colorBar(title string, frac float64) obj {
+	return obj{"title": obj{"text": title, "side": "right", "font": obj{"size": 12}}, "len": frac,
+		"thickness": 12, "x": 1, "xanchor": "left", "xpad": 12, "ticks": "outside", "ticklen": 3,
+		"tickfont": obj{"size": 10}, "outlinewidth": 0}
+}
+
+// featProbTitle is instance i's subplot title: the instance and its feature probability
+// 1 − S (its range when the features differ).
 func (m *ToyModel) featProbTitle(i int) string {
 	if len(m.FeatureProbability) == 0 {
-		return fmt.Sprintf("Instance #%d", i)
+		return fmt.Sprintf("inst %d", i)
 	}
-	return fmt.Sprintf("1 - S = %.3f", m.FeatureProbability[i*m.NFeatures])
+	p := m.FeatureProbability[i*m.NFeatures : (i+1)*m.NFeatures]
+	lo, hi := slices.Min(p), slices.Max(p)
+	if lo == hi || math.IsNaN(lo) || math.IsNaN(hi) {
+		return fmt.Sprintf("inst %d · 1 − S = %.3g", i, p[0])
+	}
+	return fmt.Sprintf("inst %d · 1 − S = %.3g…%.3g", i, lo, hi)
 }
 
 // featuresFigure is §7.1's importance-coloured intro figure: W[i] as F points.
@@ -187,7 +232,7 @@ func hiddenFigure(m *ToyModel) *figure {
 	I, H, N := m.NInst, m.DHidden, m.NHidden
 	return (&grid2D{
 		id: "toy-hidden", nInst: I, limit: 1.5, hoverName: "sample",
-		title:    fmt.Sprintf("Toy model: hidden states h = W x of %d sampled batches (zeros sit at the origin)", N),
+		title:    fmt.Sprintf("Toy model: hidden states h of %d samples per instance, the SAEs' inputs (samples with no feature sit at the origin)", N),
 		nPoints:  func(int) int { return N },
 		point:    func(i, b int) (float64, float64) { o := (b*I + i) * H; return m.Hidden[o], m.Hidden[o+1] },
 		subtitle: m.featProbTitle,
@@ -202,9 +247,10 @@ func hiddenFigure(m *ToyModel) *figure {
 // invisible markers on the cells for the hover values.
 func gramFigure(m *ToyModel) *figure {
 	I, H, F := m.NInst, m.DHidden, m.NFeatures
-	rows, cols := gridDims(I)
-	box := math.Max(140, math.Min(250, 1150/float64(cols)))
-	g := newGrid(rows, cols, box, 28, 48, 40, 110, 90, 40)
+	const gap, ml, mr = 28, 40, 110
+	rows, cols := gridDims(I, maxFigureWidth-ml-mr, gap)
+	box := fitBox(maxFigureWidth-ml-mr, cols, gap, 110, 250)
+	g := newGrid(rows, cols, box, gap, 48, ml, mr, 90, 40)
 	layout := obj{
 		"title": obj{"text": fmt.Sprintf("Toy model: WᵀW per instance (d_hidden = %d)", H), "x": 0.02, "xanchor": "left"},
 		"width": g.width, "height": g.height,
@@ -255,7 +301,7 @@ func gramFigure(m *ToyModel) *figure {
 	data = append(data, obj{
 		"type": "scatter", "mode": "markers", "x": []float64{0}, "y": []float64{0}, "xaxis": "x", "yaxis": "y",
 		"hoverinfo": "skip", "marker": obj{"opacity": 0, "color": []float64{0}, "cmin": -1, "cmax": 1,
-			"colorscale": gramColorscale, "showscale": true, "colorbar": obj{"title": obj{"text": "WᵀW"}, "len": 0.6, "thickness": 14}},
+			"colorscale": gramColorscale, "showscale": true, "colorbar": colorBar("WᵀW", 0.6)},
 	})
 	layout["annotations"] = notes
 	layout["images"] = images
@@ -307,7 +353,7 @@ func lossFigure(m *ToyModel) *figure {
 		Layout: obj{
 			"title": obj{"text": fmt.Sprintf("Toy model training loss (final %.4g)", m.FinalLoss), "x": 0.02, "xanchor": "left"},
 			"width": 900, "height": 360,
-			"xaxis":  obj{"title": obj{"text": "Training Steps"}},
+			"xaxis":  obj{"title": obj{"text": "Training step"}},
 			"yaxis":  obj{"title": obj{"text": "Loss per instance"}, "type": "log"},
 			"margin": obj{"l": 70, "r": 30, "t": 60, "b": 50},
 		},

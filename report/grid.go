@@ -22,11 +22,18 @@ type cellGrid struct {
 	nRows, nCols                                int
 	box, gapX, gapY, padL, padR, padT, padB, tl float64 // pixels; tl is the tick length
 	u                                           float64 // data units per pixel
+	// Rows come in groups of groupRows (0: one group), groupGap pixels apart on top of gapY:
+	// an animation's instances wrap into blocks of rows, each block headed by its titles.
+	groupRows int
+	groupGap  float64
+	// has says whether cell (r, c) exists (nil: every cell does); a grid whose last row or
+	// block is not full leaves the rest out.
+	has func(r, c int) bool
 }
 
-// maxFigureWidth is the width (px) that grid figures aim to stay within, so
-// that they fit a 1440 px wide window without scrolling.
-const maxFigureWidth = 1400
+// maxFigureWidth is the width (px) that figures stay within, so that they fit a 1280 px wide
+// window without horizontal scrolling (the page's margins and a scroll bar included).
+const maxFigureWidth = 1200
 
 // fitBox returns the cell size that fits n cells with gaps into width,
 // clamped to [lo, hi].
@@ -35,9 +42,33 @@ func fitBox(width float64, n int, gap, lo, hi float64) float64 {
 	return math.Floor(math.Max(lo, math.Min(hi, b)))
 }
 
+// wrapCells arranges n cells in rows that fit width: as few rows as keep every cell at least
+// minBox wide (with gap pixels between cells), at most maxCols cells per row, and the cells
+// spread evenly over the rows. It returns the rows and the cells per row.
+func wrapCells(n, maxCols int, width, gap, minBox float64) (rows, cols int) {
+	n = max(n, 1)
+	for rows = (n + maxCols - 1) / maxCols; ; rows++ {
+		cols = (n + rows - 1) / rows
+		if cols == 1 || (width-float64(cols-1)*gap)/float64(cols) >= minBox {
+			return rows, cols
+		}
+	}
+}
+
 func newCellGrid(nRows, nCols int, box, gapX, gapY, padL, padR, padT, padB float64) *cellGrid {
 	return &cellGrid{nRows: nRows, nCols: nCols, box: box, gapX: gapX, gapY: gapY,
 		padL: padL, padR: padR, padT: padT, padB: padB, tl: 3, u: 2 / box}
+}
+
+// exists reports whether cell (r, c) is drawn.
+func (g *cellGrid) exists(r, c int) bool { return g.has == nil || g.has(r, c) }
+
+// groupsBefore is how many group gaps lie above row r.
+func (g *cellGrid) groupsBefore(r int) int {
+	if g.groupRows <= 0 {
+		return 0
+	}
+	return r / g.groupRows
 }
 
 // wPx and hPx are the plot area's size in pixels.
@@ -45,13 +76,13 @@ func (g *cellGrid) wPx() float64 {
 	return g.padL + float64(g.nCols)*g.box + float64(g.nCols-1)*g.gapX + g.padR
 }
 func (g *cellGrid) hPx() float64 {
-	return g.padT + float64(g.nRows)*g.box + float64(g.nRows-1)*g.gapY + g.padB
+	return g.padT + float64(g.nRows)*g.box + float64(g.nRows-1)*g.gapY + float64(g.groupsBefore(g.nRows-1))*g.groupGap + g.padB
 }
 
 // center is cell (r, c)'s centre in data units.
 func (g *cellGrid) center(r, c int) (x, y float64) {
 	px := g.padL + float64(c)*(g.box+g.gapX) + g.box/2
-	py := g.padT + float64(r)*(g.box+g.gapY) + g.box/2
+	py := g.padT + float64(r)*(g.box+g.gapY) + float64(g.groupsBefore(r))*g.groupGap + g.box/2
 	return roundTo(px*g.u, 6), roundTo(-py*g.u, 6)
 }
 
@@ -79,6 +110,9 @@ func (g *cellGrid) frameShape(rowTicks [][]float64) obj {
 	t := g.tl * g.u
 	for r := 0; r < g.nRows; r++ {
 		for c := 0; c < g.nCols; c++ {
+			if !g.exists(r, c) {
+				continue
+			}
 			cx, cy := g.center(r, c)
 			x0, x1, y0, y1 := cx-1, cx+1, cy-1, cy+1
 			fmt.Fprintf(&b, "M%s,%sH%sV%sH%sZ", fmtCoord(x0), fmtCoord(y0), fmtCoord(x1), fmtCoord(y1), fmtCoord(x0))
@@ -97,6 +131,9 @@ func (g *cellGrid) gridLines(rowTicks [][]float64) obj {
 	var b strings.Builder
 	for r := 0; r < g.nRows; r++ {
 		for c := 0; c < g.nCols; c++ {
+			if !g.exists(r, c) {
+				continue
+			}
 			cx, cy := g.center(r, c)
 			for _, v := range rowTicks[r] {
 				if math.Abs(v) >= 1 {
@@ -131,18 +168,21 @@ func (l *gridText) trace() obj {
 		"hoverinfo": "skip", "showlegend": false, "cliponaxis": false}
 }
 
-// tickLabels labels the ticks below the cells of the bottom row (or of every
-// row) and left of the cells of the first column (or of every column); an
-// empty label is left out.
+// tickLabels labels the ticks below the lowest cell of each column (or below every cell) and
+// left of the cells of the first column (or of every column); an empty label is left out.
 func (g *cellGrid) tickLabels(l *gridText, rowTicks [][]float64, rowText [][]string, every bool) {
 	for r := 0; r < g.nRows; r++ {
 		for c := 0; c < g.nCols; c++ {
+			if !g.exists(r, c) {
+				continue
+			}
+			below := every || r == g.nRows-1 || !g.exists(r+1, c)
 			cx, cy := g.center(r, c)
 			for k, v := range rowTicks[r] {
 				if rowText[r][k] == "" {
 					continue
 				}
-				if every || r == g.nRows-1 {
+				if below {
 					l.add(cx+v, cy-1-g.tl*g.u, rowText[r][k], "bottom center", 9)
 				}
 				if every || c == 0 {

@@ -47,13 +47,19 @@ type Point struct{ X, Y float64 }
 type SAERun struct {
 	Name, Arch, Resample         string
 	NInst, DIn, DSAE, SampleSize int
-	FeatureProbability           float64  // for the frac_active reference line
-	Frames                       []Frame  // one per data-log record
-	Rows                         []string // animation rows in order, from {"W_enc","W_gate","W_mag","_W_dec","h","h_r"}; default {"W_enc","_W_dec","h","h_r"}
-	Instances                    []int    // which instances to animate (nil = all); e.g. best 4 for gated/jumprelu
+	FeatureProbability           float64 // for the frac_active reference line
+	Frames                       []Frame // one per data-log record
+	// Rows are the animation rows in order, from {"W_enc","W_gate","W_mag","_W_dec","h","h_r"}
+	// (sae.AnimationRows); required, an empty Rows is an input error.
+	Rows      []string
+	Instances []int // which instances to animate (nil = all); e.g. best 4 for gated/jumprelu
 	// Best lists the run's best instances, best first (spec §6.6, ranked by metrics.BestInstances
-	// on the run's own data log); nil when unknown.
-	Best        []int
+	// on the run's own data log); nil when unknown. The table stars them and the frac_active
+	// plot shows the first four of them at first.
+	Best []int
+	// NFeatures is the toy model's n_features, the "of F" in the animation's "k/F recovered"
+	// titles; 0 means Input.Model's, or, without a model, titles say "k recovered".
+	NFeatures   int
 	Table       []InstanceRow
 	WallSeconds float64
 
@@ -77,7 +83,9 @@ type Frame struct {
 	Weights    map[string][]float64 // "W_enc" [I][D][S] (columns are latents), "W_gate" [I][D][S], "W_mag" [I][D][S], "_W_dec" [I][S][D] (rows are latents)
 	H, HR      []float32            // [N][I][D]
 	LRec       []float32            // [N][I] L_reconstruction per sample (for optional loss colouring)
-	Loss       []float32            // [N][I] total loss per sample (optional; used by BestInstances, spec §6.6)
+	// Loss is the total loss per sample, [N][I] (optional; checked for its shape but not drawn:
+	// the best-instance ranking that reads it is the caller's, see SAERun.Best).
+	Loss []float32
 }
 
 // InstanceRow is one instance's line in a run's table.
@@ -114,9 +122,6 @@ type ShrinkSeries struct {
 	Name string
 	X, Y []float64
 }
-
-// DefaultRows are the animation rows used when SAERun.Rows is empty.
-var DefaultRows = []string{"W_enc", "_W_dec", "h", "h_r"}
 
 // rowTitles are the §7.2 row titles; their keys are the valid row names.
 var rowTitles = map[string]string{
@@ -181,6 +186,21 @@ func (in *Input) validate() error {
 	return nil
 }
 
+// checkInstances checks that list holds distinct instances in [0, nInst).
+func checkInstances(field string, list []int, nInst int) error {
+	seen := make(map[int]bool, len(list))
+	for k, i := range list {
+		if i < 0 || i >= nInst {
+			return fmt.Errorf("report: %s[%d]: instance %d out of range [0, %d)", field, k, i, nInst)
+		}
+		if seen[i] {
+			return fmt.Errorf("report: %s[%d]: instance %d listed twice", field, k, i)
+		}
+		seen[i] = true
+	}
+	return nil
+}
+
 func (m *ToyModel) validate() error {
 	if m.NInst <= 0 || m.NFeatures <= 0 || m.DHidden <= 0 {
 		return fmt.Errorf("report: Model: NInst, NFeatures, DHidden must be > 0, got %d, %d, %d", m.NInst, m.NFeatures, m.DHidden)
@@ -205,13 +225,8 @@ func (m *ToyModel) validate() error {
 	return checkLen("Model.Hidden", len(m.Hidden), m.NHidden*I*H, fmt.Sprintf("[N=%d][I=%d][H=%d]", m.NHidden, I, H))
 }
 
-// rows returns the run's animation rows (DefaultRows if none are given).
-func (r *SAERun) rows() []string {
-	if len(r.Rows) == 0 {
-		return DefaultRows
-	}
-	return r.Rows
-}
+// rows returns the run's animation rows.
+func (r *SAERun) rows() []string { return r.Rows }
 
 // instances returns the animated instances (all if none are given).
 func (r *SAERun) instances() []int {
@@ -255,7 +270,16 @@ func (r *SAERun) validate(name string) error {
 	if r.SampleSize < 0 {
 		return fmt.Errorf("report: %s.SampleSize: must be >= 0, got %d", name, r.SampleSize)
 	}
-	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
+	if r.NFeatures < 0 {
+		return fmt.Errorf("report: %s.NFeatures: must be >= 0, got %d", name, r.NFeatures)
+	}
+	I := r.NInst
+	if len(r.Rows) == 0 {
+		return fmt.Errorf("report: %s.Rows: empty; expected the animation rows, e.g. W_enc, _W_dec, h, h_r", name)
+	}
+	if err := checkInstances(name+".Best", r.Best, I); err != nil {
+		return err
+	}
 	used := map[string]bool{}
 	for k, row := range r.rows() {
 		if _, ok := rowTitles[row]; !ok {
@@ -263,22 +287,12 @@ func (r *SAERun) validate(name string) error {
 		}
 		used[row] = true
 	}
-	// Row data is required only where the animation is drawn (d_in = 2).
-	animated := D == 2
-	seen := map[int]bool{}
-	for k, i := range r.instances() {
-		if i < 0 || i >= I {
-			return fmt.Errorf("report: %s.Instances[%d]: instance %d out of range [0, %d)", name, k, i, I)
-		}
-		if seen[i] {
-			return fmt.Errorf("report: %s.Instances[%d]: instance %d listed twice", name, k, i)
-		}
-		seen[i] = true
+	if err := checkInstances(name+".Instances", r.Instances, I); err != nil {
+		return err
 	}
 	if r.Instances != nil && len(r.Instances) == 0 {
 		return fmt.Errorf("report: %s.Instances: empty (use nil for all instances)", name)
 	}
-	wShape := fmt.Sprintf("[I=%d][D=%d][S=%d]", I, D, S)
 	nFrac := 0
 	for t := range r.Frames {
 		f := &r.Frames[t]
@@ -288,53 +302,9 @@ func (r *SAERun) validate(name string) error {
 		}
 		if len(f.FracActive) != 0 {
 			nFrac++
-			if err := checkLen(fn+".FracActive", len(f.FracActive), I*S, fmt.Sprintf("[I=%d][S=%d]", I, S)); err != nil {
-				return err
-			}
 		}
-		for key, w := range f.Weights {
-			shape := wShape
-			if key == "_W_dec" {
-				shape = fmt.Sprintf("[I=%d][S=%d][D=%d]", I, S, D)
-			}
-			switch key {
-			case "W_enc", "W_gate", "W_mag", "_W_dec":
-				if err := checkLen(fmt.Sprintf("%s.Weights[%q]", fn, key), len(w), I*D*S, shape); err != nil {
-					return err
-				}
-			}
-		}
-		for row := range used {
-			if animated && isWRow(row) {
-				if _, ok := f.Weights[row]; !ok {
-					return fmt.Errorf("report: %s.Weights: missing %q, needed by animation row %q", fn, row, row)
-				}
-			}
-		}
-		if r.hidden != nil {
-			continue // checked by Compact, which dropped the per-sample tensors
-		}
-		hShape := fmt.Sprintf("[N=%d][I=%d][D=%d]", N, I, D)
-		if len(f.H) != 0 || (animated && used["h"]) {
-			if err := checkLen(fn+".H", len(f.H), N*I*D, hShape); err != nil {
-				return err
-			}
-		}
-		if len(f.HR) != 0 || (animated && used["h_r"]) {
-			if err := checkLen(fn+".HR", len(f.HR), N*I*D, hShape); err != nil {
-				return err
-			}
-		}
-		lShape := fmt.Sprintf("[N=%d][I=%d]", N, I)
-		if len(f.LRec) != 0 || (animated && r.ColorHiddenByLoss && (used["h"] || used["h_r"])) {
-			if err := checkLen(fn+".LRec", len(f.LRec), N*I, lShape); err != nil {
-				return err
-			}
-		}
-		if len(f.Loss) != 0 {
-			if err := checkLen(fn+".Loss", len(f.Loss), N*I, lShape); err != nil {
-				return err
-			}
+		if err := r.validateFrame(fn, f, used); err != nil {
+			return err
 		}
 	}
 	if nFrac != 0 && nFrac != len(r.Frames) {
@@ -344,6 +314,61 @@ func (r *SAERun) validate(name string) error {
 		if row.Index < 0 || row.Index >= I {
 			return fmt.Errorf("report: %s.Table[%d].Index: instance %d out of range [0, %d)", name, k, row.Index, I)
 		}
+	}
+	return nil
+}
+
+// validateFrame checks the shapes of frame f (named fn) of the run; used holds the run's
+// animation rows, whose data a frame must have where the animation is drawn (d_in = 2).
+func (r *SAERun) validateFrame(fn string, f *Frame, used map[string]bool) error {
+	I, D, S, N := r.NInst, r.DIn, r.DSAE, r.nSamples()
+	animated := D == 2
+	if len(f.FracActive) != 0 {
+		if err := checkLen(fn+".FracActive", len(f.FracActive), I*S, fmt.Sprintf("[I=%d][S=%d]", I, S)); err != nil {
+			return err
+		}
+	}
+	for key, w := range f.Weights {
+		shape := fmt.Sprintf("[I=%d][D=%d][S=%d]", I, D, S)
+		if key == "_W_dec" {
+			shape = fmt.Sprintf("[I=%d][S=%d][D=%d]", I, S, D)
+		}
+		switch key {
+		case "W_enc", "W_gate", "W_mag", "_W_dec":
+			if err := checkLen(fmt.Sprintf("%s.Weights[%q]", fn, key), len(w), I*D*S, shape); err != nil {
+				return err
+			}
+		}
+	}
+	for row := range used {
+		if animated && isWRow(row) {
+			if _, ok := f.Weights[row]; !ok {
+				return fmt.Errorf("report: %s.Weights: missing %q, needed by animation row %q", fn, row, row)
+			}
+		}
+	}
+	if r.hidden != nil {
+		return nil // checked by Compact, which dropped the per-sample tensors
+	}
+	hShape := fmt.Sprintf("[N=%d][I=%d][D=%d]", N, I, D)
+	if len(f.H) != 0 || (animated && used["h"]) {
+		if err := checkLen(fn+".H", len(f.H), N*I*D, hShape); err != nil {
+			return err
+		}
+	}
+	if len(f.HR) != 0 || (animated && used["h_r"]) {
+		if err := checkLen(fn+".HR", len(f.HR), N*I*D, hShape); err != nil {
+			return err
+		}
+	}
+	lShape := fmt.Sprintf("[N=%d][I=%d]", N, I)
+	if len(f.LRec) != 0 || (animated && r.ColorHiddenByLoss && (used["h"] || used["h_r"])) {
+		if err := checkLen(fn+".LRec", len(f.LRec), N*I, lShape); err != nil {
+			return err
+		}
+	}
+	if len(f.Loss) != 0 {
+		return checkLen(fn+".Loss", len(f.Loss), N*I, lShape)
 	}
 	return nil
 }

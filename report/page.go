@@ -1,11 +1,3 @@
-// Package report renders saelab's results as one offline, self-contained
-// HTML page: an optional cross-run comparison table, the toy model's
-// features (spec §7.1), per SAE run the training
-// animation (§7.2), the frac_active plot (§7.3) and a table of metrics, the
-// Figure-15 shrinkage scatter (§7.6), and the resolved config.
-//
-// plotly.js is inlined (see report/assets); the page loads nothing from the
-// network.
 package report
 
 import (
@@ -73,13 +65,14 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h2>{{.Heading}}</h2>
 {{if .Sub}}<p class="sub">{{.Sub}}</p>{{end}}
 {{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{range .Items}}{{if .Fig}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
+{{end}}{{range .Items}}{{if .Fig}}{{$f := .Fig}}{{with $f.Picker}}<div class="picker" data-fig="{{$f.ID}}"><span class="picker-label">Show</span><span class="picker-sets"><button type="button" data-set="default">{{.Default}}</button><button type="button" data-set="all">all</button><button type="button" data-set="none">none</button></span>{{range .Groups}}<button type="button" data-first="{{.First}}" data-count="{{.Count}}" aria-pressed="{{.On}}" style="{{.Style}}">{{.Label}}</button>{{end}}</div>
+{{end}}<div class="scroll"><div class="plot" id="{{.Fig.ID}}" data-fig="{{.Fig.ID}}"{{with .Fig.Style}} style="{{.}}"{{end}}></div></div>
 {{end}}{{range .Notes}}<p class="note">{{.}}</p>
-{{end}}{{with .Table}}<div class="scroll"><table class="results">
+{{end}}{{with .Table}}{{$t := .}}<div class="scroll"><table class="results">
 <caption>{{.Caption}}</caption>
-<thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
+<thead><tr>{{range .Head}}<th{{with .Key}} title="summary.json: {{.}}"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{range .Rows}}<tr{{if .Best}} class="best"{{end}}>{{range $i, $c := .Cells}}<td{{if and (gt $i 0) (lt $i $t.TextCols)}} class="text"{{end}}>{{$c}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>
 {{if .Wall}}<p class="wall">Wall time: {{.Wall}}</p>
@@ -117,6 +110,48 @@ func build(in Input) (*pageData, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	pd := newPageData(&in)
+	if t := comparisonTable(in.Comparison); t != nil {
+		pd.Sections = append(pd.Sections, &section{
+			ID: "comparison", Heading: "Comparison",
+			Sub:   comparisonSub,
+			Items: []item{{Table: t}},
+		})
+	}
+	if m := in.Model; m != nil {
+		pd.Sections = append(pd.Sections, modelSection(m))
+	}
+	// Runs: the animations come last, once the size of the rest is known; each run's section
+	// keeps its first item for its animation.
+	var runSecs []*section
+	for k := range in.Runs {
+		sec := runSection(&in.Runs[k], k)
+		runSecs = append(runSecs, sec)
+		pd.Sections = append(pd.Sections, sec)
+	}
+	if s := in.Shrinkage; s != nil && len(s.Series) > 0 {
+		fig, notes := shrinkageFigure(s)
+		pd.Sections = append(pd.Sections, &section{
+			ID: "shrinkage", Heading: "Shrinkage (Figure 15)",
+			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value, over samples where some feature is active. Points below y = x are shrunk; the histogram on the right shows how the nonzero activations spread. Shrinkage and its summary numbers are defined in docs/metrics.md.",
+			Items: []item{{Fig: fig, Notes: notes}},
+		})
+	}
+	for _, sec := range pd.Sections {
+		for _, it := range sec.Items {
+			if err := pd.addSpec(it.Fig); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := pd.addAnimations(&in, runSecs); err != nil {
+		return nil, err
+	}
+	return pd, nil
+}
+
+// newPageData is the page without sections: its title, metadata, scripts and config.
+func newPageData(in *Input) *pageData {
 	title := in.Title
 	if title == "" {
 		title = "saelab report"
@@ -142,64 +177,42 @@ func build(in Input) (*pageData, error) {
 	if pd.ConfigYAML == "" {
 		pd.ConfigYAML = "(no config given)"
 	}
+	return pd
+}
 
-	if t := comparisonTable(in.Comparison); t != nil {
-		pd.Sections = append(pd.Sections, &section{
-			ID: "comparison", Heading: "Comparison",
-			Sub:   comparisonSub,
-			Items: []item{{Table: t}},
-		})
+// modelSection is the toy model's section: its figures and notes.
+func modelSection(m *ToyModel) *section {
+	figs, notes := modelFigures(m)
+	sec := &section{
+		ID: "toy-model", Heading: "Toy model",
+		Sub:   fmt.Sprintf("%d instances, %d features, d_hidden = %d; final loss %s. The model and its training are described in docs/toy-model.md.", m.NInst, m.NFeatures, m.DHidden, fmtNum(m.FinalLoss)),
+		Notes: notes,
 	}
+	for _, f := range figs {
+		sec.Items = append(sec.Items, item{Fig: f})
+	}
+	return sec
+}
 
-	if m := in.Model; m != nil {
-		figs, notes := modelFigures(m)
-		sec := &section{
-			ID: "toy-model", Heading: "Toy model",
-			Sub:   fmt.Sprintf("%d instances, %d features, d_hidden = %d; final loss %s.", m.NInst, m.NFeatures, m.DHidden, fmtNum(m.FinalLoss)),
-			Notes: notes,
-		}
-		for _, f := range figs {
-			sec.Items = append(sec.Items, item{Fig: f})
-		}
-		pd.Sections = append(pd.Sections, sec)
+// runSection is SAE run k's section without its animation: an empty first item (the
+// animation's place), the frac_active plot and the table.
+func runSection(r *SAERun, k int) *section {
+	sec := &section{ID: fmt.Sprintf("run-%d", k), Heading: "SAE: " + runTitle(r), Sub: runSub(r)}
+	sec.Items = append(sec.Items, item{})
+	fa, notes := fracActiveFigure(r, fmt.Sprintf("run-%d-frac", k))
+	sec.Items = append(sec.Items, item{Fig: fa, Notes: notes})
+	if t := runTable(r); t != nil {
+		sec.Items = append(sec.Items, item{Table: t})
+	} else {
+		sec.Items = append(sec.Items, item{Notes: []string{"No per-instance results were given. Wall time: " + fmtSeconds(r.WallSeconds) + "."}})
 	}
+	return sec
+}
 
-	// Runs: the animations come last, once the size of the rest is known.
-	type pending struct {
-		run int
-		sec *section // its Items[0] is the animation's slot
-	}
-	var anims []pending
-	for k := range in.Runs {
-		r := &in.Runs[k]
-		sec := &section{ID: fmt.Sprintf("run-%d", k), Heading: "SAE: " + runTitle(r), Sub: runSub(r)}
-		sec.Items = append(sec.Items, item{})
-		anims = append(anims, pending{k, sec})
-		fa, notes := fracActiveFigure(r, fmt.Sprintf("run-%d-frac", k))
-		sec.Items = append(sec.Items, item{Fig: fa, Notes: notes})
-		if t := runTable(r); t != nil {
-			sec.Items = append(sec.Items, item{Table: t})
-		} else {
-			sec.Items = append(sec.Items, item{Notes: []string{"No per-instance results were given. Wall time: " + fmtSeconds(r.WallSeconds) + "."}})
-		}
-		pd.Sections = append(pd.Sections, sec)
-	}
-
-	if s := in.Shrinkage; s != nil && len(s.Series) > 0 {
-		pd.Sections = append(pd.Sections, &section{
-			ID: "shrinkage", Heading: "Shrinkage (Figure 15)",
-			Sub:   "Per SAE, the best instance's latent for feature 1: its activation (divided by ‖W[best][:,1]‖) against the feature's true value. Points below y = x are shrunk.",
-			Items: []item{{Fig: shrinkageFigure(s)}},
-		})
-	}
-	for _, sec := range pd.Sections {
-		for _, it := range sec.Items {
-			if err := pd.addSpec(it.Fig); err != nil {
-				return nil, err
-			}
-		}
-	}
-
+// addAnimations builds the runs' animations into the first item of their sections (secs[k]
+// is in.Runs[k]'s), sharing the byte budget equally: Input.AnimationBudget, or what keeps the
+// page within DefaultPageBytes.
+func (pd *pageData) addAnimations(in *Input, secs []*section) error {
 	nAnim := 0
 	for _, r := range in.Runs {
 		if r.DIn == 2 && len(r.Frames) > 0 {
@@ -210,7 +223,7 @@ func build(in Input) (*pageData, error) {
 	if budget == 0 && nAnim > 0 {
 		var rest countingWriter
 		if err := pd.executeTo(&rest); err != nil {
-			return nil, err
+			return err
 		}
 		budget = max(MinAnimationBudget, DefaultPageBytes-rest.n-nAnim*animOverhead)
 	}
@@ -220,36 +233,44 @@ func build(in Input) (*pageData, error) {
 		notes []string
 		err   error
 	}
-	res := make([]built, len(anims))
+	res := make([]built, len(secs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	for k, p := range anims {
+	for k := range secs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			b := &res[k]
-			b.fig, b.notes, b.err = animationFigure(&in.Runs[p.run], fmt.Sprintf("run-%d-anim", p.run), budget/max(nAnim, 1))
+			r, b := &in.Runs[k], &res[k]
+			b.fig, b.notes, b.err = animationFigure(r, fmt.Sprintf("run-%d-anim", k), budget/max(nAnim, 1), in.nFeatures(r))
 		}()
 	}
 	wg.Wait()
-	for k, p := range anims {
+	for k, sec := range secs {
 		if res[k].err != nil {
-			return nil, res[k].err
+			return res[k].err
 		}
-		p.sec.Items[0] = item{Fig: res[k].fig, Notes: res[k].notes}
+		sec.Items[0] = item{Fig: res[k].fig, Notes: res[k].notes}
 		if err := pd.addSpec(res[k].fig); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return pd, nil
+	return nil
+}
+
+// nFeatures is run r's n_features: its own, or the toy model's (0 if unknown).
+func (in *Input) nFeatures(r *SAERun) int {
+	if r.NFeatures == 0 && in.Model != nil {
+		return in.Model.NFeatures
+	}
+	return r.NFeatures
 }
 
 // DefaultPageBytes is the page size that Render aims to stay within when
 // Input.AnimationBudget is 0: the animations get what the rest leaves, but
 // at least MinAnimationBudget.
 const (
-	DefaultPageBytes   = 4_600_000
+	DefaultPageBytes   = 4_000_000
 	MinAnimationBudget = 400_000
 	animOverhead       = 40_000 // an animation's spec besides its packed frames (cells, layout, slider)
 )

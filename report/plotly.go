@@ -23,6 +23,8 @@ type figure struct {
 	// SharedX, if set, is the x of every trace that has none (the page's script fills it in):
 	// many traces over the same steps carry it once.
 	SharedX nums
+	// Picker, if set, is a row of buttons above the plot that show and hide groups of traces.
+	Picker *pickerSpec
 }
 
 // Size is the figure's layout width and height in pixels (0 if not set): the page reserves
@@ -78,7 +80,7 @@ func plotConfig() obj {
 	return obj{
 		"displaylogo":            false,
 		"responsive":             false,
-		"modeBarButtonsToRemove": []string{"sendDataToCloud"},
+		"modeBarButtonsToRemove": []string{"sendDataToCloud", "select2d", "lasso2d"}, // nothing uses a selection
 	}
 }
 

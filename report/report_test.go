@@ -2,13 +2,10 @@ package report
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -35,33 +32,6 @@ func specs(t *testing.T, page []byte) map[string]figSpec {
 		out[string(m[1])] = s
 	}
 	return out
-}
-
-// unpack decodes an animation's frames.
-func unpack(t *testing.T, a *animSpec) animData {
-	t.Helper()
-	z, err := base64.StdEncoding.DecodeString(a.Packed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(z))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d animData
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	var first animFrame
-	if err := json.Unmarshal(a.First, &first); err != nil {
-		t.Fatal(err)
-	}
-	d.Frames = append([]animFrame{first}, d.Frames...)
-	return d
 }
 
 func mustRender(t *testing.T, in Input) []byte {
@@ -156,6 +126,10 @@ func TestShapeErrors(t *testing.T) {
 		{"lrec", func(in *Input) { in.Runs[0].Frames[0].LRec = make([]float32, 3) }, "Frames[0].LRec", "expected 16 values ([N=8][I=2]), got 3"},
 		{"loss", func(in *Input) { in.Runs[0].Frames[0].Loss = make([]float32, 3) }, "Frames[0].Loss", "got 3"},
 		{"row name", func(in *Input) { in.Runs[0].Rows = []string{"W_enc", "W_foo"} }, "Rows[1]", `unknown row "W_foo"`},
+		{"no rows", func(in *Input) { in.Runs[0].Rows = nil }, `Runs[0] ("standard").Rows`, "empty"},
+		{"best", func(in *Input) { in.Runs[0].Best = []int{1, 2} }, "Best[1]", "instance 2 out of range [0, 2)"},
+		{"best twice", func(in *Input) { in.Runs[0].Best = []int{0, 0} }, "Best[1]", "listed twice"},
+		{"n features", func(in *Input) { in.Runs[0].NFeatures = -1 }, "NFeatures", "must be >= 0"},
 		{"instance", func(in *Input) { in.Runs[0].Instances = []int{0, 2} }, "Instances[1]", "instance 2 out of range [0, 2)"},
 		{"instance twice", func(in *Input) { in.Runs[0].Instances = []int{1, 1} }, "Instances[1]", "listed twice"},
 		{"table index", func(in *Input) { in.Runs[0].Table[1].Index = 5 }, "Table[1].Index", "out of range"},
@@ -225,7 +199,7 @@ func TestHighlightRule(t *testing.T) {
 	for tt := 0; tt < T; tt++ {
 		run.Frames = append(run.Frames, Frame{Step: tt * 100, Weights: map[string][]float64{"W_enc": series[tt], "_W_dec": make([]float64, 6)}})
 	}
-	fig, _, err := animationFigure(&run, "a", 1<<30)
+	fig, _, err := animationFigure(&run, "a", 1<<30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +221,7 @@ func TestHighlightRule(t *testing.T) {
 	}
 	// Without resampling (and no override) nothing is red.
 	run.Resample = ""
-	fig, _, err = animationFigure(&run, "a", 1<<30)
+	fig, _, err = animationFigure(&run, "a", 1<<30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +237,7 @@ func TestHighlightRule(t *testing.T) {
 	for tt := range run.Frames {
 		run.Frames[tt].Weights = map[string][]float64{"W_gate": series[tt]}
 	}
-	fig, _, err = animationFigure(&run, "a", 1<<30)
+	fig, _, err = animationFigure(&run, "a", 1<<30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +339,7 @@ func TestQuantileLimit(t *testing.T) {
 		}
 		run.Frames = append(run.Frames, f)
 	}
-	fig, _, err := animationFigure(&run, "q", 1<<30)
+	fig, _, err := animationFigure(&run, "q", 1<<30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +361,7 @@ func TestDrawnPoints(t *testing.T) {
 	// Only |x|+|y| > 1e-3 is drawn, rounded to 4 decimals, as the latent gaps, xs, ys.
 	run := SAERun{NInst: 1, DIn: 2, DSAE: 4, Rows: []string{"_W_dec"}}
 	run.Frames = []Frame{{Weights: map[string][]float64{"_W_dec": {0.0004, 0.0005, 0.12344, -0.98766, 0.0006, 0.0005, math.NaN(), 1}}}}
-	fig, _, err := animationFigure(&run, "p", 1<<30)
+	fig, _, err := animationFigure(&run, "p", 1<<30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,8 +396,8 @@ func TestOneRowOneRecordAndSubsets(t *testing.T) {
 		if !strings.Contains(s.Anim.Titles[0], "step 0 / 0") {
 			t.Errorf("title %q", s.Anim.Titles[0])
 		}
-		if !bytes.Contains(page, []byte("(inst 2)")) {
-			t.Errorf("rows %v: no \"(inst 2)\" title", rows)
+		if !strings.Contains(fmt.Sprint(s.Anim.Labels["text"]), "inst 2") {
+			t.Errorf("rows %v: no \"inst 2\" title", rows)
 		}
 	}
 }
@@ -474,8 +448,11 @@ func TestFracActiveFigure(t *testing.T) {
 		t.Fatalf("%d traces, want one per (instance, latent) plus the reference line", len(s.Data))
 	}
 	tr := s.Data[4] // instance 1, latent 1
-	if tr["name"] != "SAE latent #1" || tr["legendgroup"] != "Instance #1" || tr["opacity"] != 0.5 {
-		t.Errorf("trace 4: name %v, group %v, opacity %v", tr["name"], tr["legendgroup"], tr["opacity"])
+	if tr["name"] != "inst 1" || tr["legendgroup"] != "inst 1" || tr["showlegend"] != false || tr["visible"] != true {
+		t.Errorf("trace 4: name %v, group %v, in legend %v, visible %v", tr["name"], tr["legendgroup"], tr["showlegend"], tr["visible"])
+	}
+	if s.Data[3]["showlegend"] != true {
+		t.Error("the first latent of instance 1 is not in the legend")
 	}
 	y := tr["y"].([]any)
 	for k := 0; k < 19; k++ {
@@ -487,14 +464,14 @@ func TestFracActiveFigure(t *testing.T) {
 		t.Error("y[19] is null")
 	}
 	ref := s.Data[6]
-	if ref["name"] != "Feature prob" || ref["line"].(map[string]any)["color"] != "black" || ref["line"].(map[string]any)["width"] != 2.0 {
+	if ref["name"] != "feature probability" || ref["line"].(map[string]any)["color"] != "black" || ref["line"].(map[string]any)["width"] != 2.0 {
 		t.Errorf("reference line: %v", ref)
 	}
 	ya := s.Layout["yaxis"].(map[string]any)
 	if r := ya["range"].([]any); r[0] != 0.0 || math.Abs(r[1].(float64)-0.075) > 1e-12 {
 		t.Errorf("y range %v, want [0, 0.075]", r)
 	}
-	if ya["title"].(map[string]any)["text"] != "Fraction of datapoints active" || s.Layout["xaxis"].(map[string]any)["title"].(map[string]any)["text"] != "Training Steps" {
+	if ya["title"].(map[string]any)["text"] != "Fraction of datapoints active" || s.Layout["xaxis"].(map[string]any)["title"].(map[string]any)["text"] != "Training step" {
 		t.Error("axis titles")
 	}
 	// The rolling mean itself.
@@ -543,24 +520,68 @@ func TestSelectFrames(t *testing.T) {
 	}
 }
 
-func TestBestInstances(t *testing.T) {
-	in := synthInput(5, 1, 12, 3, 4)
-	r := in.Runs[0]
-	// Instance i's loss: synthetic lrec + 0.001·i, so lower is better; make 3 the best.
-	for k := range r.Frames {
-		for b := 0; b < 4; b++ {
-			r.Frames[k].Loss[b*5+3] = -1
+// TestBestAndTitles checks that the table stars SAERun.Best (and nothing without it), that the
+// frac_active plot shows the best four at first, that the animation's columns and the toy
+// model's cells are titled per instance with its outcome, and that the headers use one style.
+func TestBestAndTitles(t *testing.T) {
+	in := synthInput(6, 1, 12, 3, 4)
+	r := &in.Runs[0]
+	r.Best = []int{3, 5, 0, 1, 2}
+	r.Table[3].RecoveredFeatures = 2
+	page := string(mustRender(t, in))
+	text := unref(page)
+	for _, want := range []string{"<td>3 ★ ▶</td>", "<td>5 ★ ▶</td>", "<td>4 ▶</td>", "★ = the 5 best instances by mean loss over the last 10 records"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page lacks %q", want)
 		}
 	}
-	got, err := BestInstances(r.Frames, 5, 3)
-	if err != nil {
-		t.Fatal(err)
+	s := specs(t, []byte(page))
+	fa := s["run-0-frac"]
+	for k, tr := range fa.Data[:len(fa.Data)-1] {
+		inst := k / 3
+		if want := inst == 3 || inst == 5 || inst == 0 || inst == 1; tr["visible"] != want {
+			t.Errorf("frac trace %d (inst %d): visible %v, want %v", k, inst, tr["visible"], want)
+		}
 	}
-	if got[0] != 3 || len(got) != 3 {
-		t.Errorf("BestInstances = %v, want 3 first", got)
+	if !strings.Contains(text, ">best 4</button>") || !strings.Contains(text, `data-first="9" data-count="3" aria-pressed="true"`) {
+		t.Error("no picker with the best 4 pressed")
 	}
-	if _, err := BestInstances([]Frame{{}}, 5, 3); err == nil {
-		t.Error("no error without Loss")
+	labels := fmt.Sprint(s["run-0-anim"].Anim.Labels["text"])
+	if !strings.Contains(labels, "inst 3 · 2/5 recovered") || !strings.Contains(labels, "inst 4 · 5/5 recovered") {
+		t.Errorf("animation titles %s", labels)
+	}
+	if l := fmt.Sprint(s["toy-features"].Data[len(s["toy-features"].Data)-1]["text"]); !strings.Contains(l, "inst 5 · 1 − S = 0.02") {
+		t.Errorf("toy-model titles %s", l)
+	}
+	// Headers: sentence case, no snake_case; the summary.json names as tooltips.
+	for _, m := range regexp.MustCompile(`<th[^>]*>([^<]*)</th>`).FindAllStringSubmatch(text, -1) {
+		if h := m[1]; strings.Contains(h, "_") || h == "" || strings.ToUpper(h[:1]) != h[:1] {
+			t.Errorf("header %q is not in sentence case", h)
+		}
+	}
+	if !strings.Contains(text, `<th title="summary.json: l_reconstruction">Reconstruction loss</th>`) {
+		t.Error("no tooltip naming the summary.json key")
+	}
+	// Without Best: no star, the first four instances shown.
+	r.Best = nil
+	page = unref(string(mustRender(t, in)))
+	if strings.Contains(page, "★") || !strings.Contains(page, ">first 4</button>") {
+		t.Error("stars or no \"first 4\" without Best")
+	}
+}
+
+// TestNoSpecCitations: the page a user reads cites docs/, never the internal spec.
+func TestNoSpecCitations(t *testing.T) {
+	in := synthInput(4, 2, 30, 5, 16)
+	in.Comparison = []ComparisonRow{{Name: "a", NInst: 4}}
+	page := unref(string(mustRender(t, in)))
+	body := page[strings.Index(page, "<body>"):]
+	body = body[:strings.Index(body, `<script type="application/json"`)]
+	if m := regexp.MustCompile(`§|spec [0-9]|\.\./shared`).FindString(body); m != "" {
+		t.Errorf("the page cites %q", m)
+	}
+	if !strings.Contains(body, "docs/metrics.md") {
+		t.Error("the page does not point to docs/metrics.md")
 	}
 }
 
@@ -680,17 +701,25 @@ func TestComparisonTable(t *testing.T) {
 	}
 	sec := page[cmp:model]
 	for _, head := range comparisonHead {
-		if !strings.Contains(sec, "<th>"+head+"</th>") {
-			t.Errorf("no column %q", head)
+		if !strings.Contains(unref(sec), ">"+head.Text+"</th>") {
+			t.Errorf("no column %q", head.Text)
 		}
 	}
-	rowRE := regexp.MustCompile(`<tr>((?:<td>[^<]*</td>)+)</tr>`)
+	rowRE := regexp.MustCompile(`<tr>((?:<td[^>]*>[^<]*</td>)+)</tr>`)
 	rows := rowRE.FindAllStringSubmatch(sec, -1)
 	if len(rows) != 2 {
 		t.Fatalf("%d rows, want 2:\n%s", len(rows), sec)
 	}
+	cellRE := regexp.MustCompile(`<td([^>]*)>([^<]*)</td>`)
 	cells := func(r []string) []string {
-		return strings.Split(unref(strings.TrimSuffix(strings.TrimPrefix(r[1], "<td>"), "</td>")), "</td><td>")
+		var out []string
+		for k, m := range cellRE.FindAllStringSubmatch(r[1], -1) {
+			if text := m[1] == ` class="text"`; text != (k == 1 || k == 2) {
+				t.Errorf("cell %d %q: class %q", k, m[2], m[1])
+			}
+			out = append(out, unref(m[2]))
+		}
+		return out
 	}
 	want := [][]string{
 		{"standard", "standard", "λ 0.2 · resample simple", "0.1234", "0.00123", "0.9", "0.975", "12/16", "0.25", "0.71", "0.83", "61.0 s (1m 01s)"},

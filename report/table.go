@@ -6,21 +6,58 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Figure 4: the per-run table of each instance's loss terms and metrics.
 
 type table struct {
-	Caption string
-	Head    []string
-	Rows    []tableRow
-	Wall    string
+	Caption  string
+	Head     []column
+	Rows     []tableRow
+	Wall     string
+	TextCols int // the leading columns that hold text (aligned left); the first always is
+}
+
+// column is a table header: its text, in sentence case with the metric's usual symbol, and the
+// name the number has in summary.json (shown as the header's tooltip; "" for none).
+type column struct {
+	Text, Key string
 }
 
 type tableRow struct {
 	Cells    []string
 	Animated bool // the instance is in the animation
-	Best     bool // among the run's best instances by §6.6 (when known)
+	Best     bool // among the run's best instances (SAERun.Best)
+}
+
+// extraColumns names the InstanceRow.Extra keys saelab writes; any other key is shown in
+// sentence case (headerText).
+var extraColumns = map[string]string{
+	"explained_variance":     "Explained variance",
+	"l_aux":                  "Auxiliary loss",
+	"l2_ratio":               "L2 ratio ‖ĥ‖/‖h‖",
+	"mcc":                    "MCC",
+	"shrinkage_slope":        "Shrinkage slope",
+	"shrinkage_firing_ratio": "Shrinkage firing ratio",
+	"recovered_max_cos":      "Recovered (max cos)",
+	"recovered_matched":      "Recovered (matched)",
+}
+
+// headerText is a summary.json key as a header: the known names from extraColumns, any other
+// in sentence case ("foo_bar" → "Foo bar").
+func headerText(key string) string {
+	if h, ok := extraColumns[key]; ok {
+		return h
+	}
+	h := strings.ReplaceAll(key, "_", " ")
+	if h == "" {
+		return h
+	}
+	r, n := utf8.DecodeRuneInString(h)
+	return string(unicode.ToUpper(r)) + h[n:]
 }
 
 func fmtNum(v float64) string {
@@ -48,46 +85,10 @@ func fmtSeconds(s float64) string {
 	return fmt.Sprintf("%.1f s (%dm %02ds)", s, d/60, d%60)
 }
 
-// BestInstances returns the n instances with the smallest avg_loss (spec
-// §6.6: the mean of the per-sample total loss, Frame.Loss, over the last 10
-// records), best first; ties go to the lower index.
-func BestInstances(frames []Frame, nInst, n int) ([]int, error) {
-	avg, err := avgLoss(frames, nInst)
-	if err != nil {
-		return nil, err
-	}
-	idx := make([]int, nInst)
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return avg[idx[a]] < avg[idx[b]] })
-	return idx[:min(n, nInst)], nil
-}
-
-func avgLoss(frames []Frame, nInst int) ([]float64, error) {
-	if nInst <= 0 {
-		return nil, fmt.Errorf("report: BestInstances: nInst must be > 0, got %d", nInst)
-	}
-	if len(frames) == 0 {
-		return nil, fmt.Errorf("report: BestInstances: no frames")
-	}
-	sum := make([]float64, nInst)
-	cnt := 0
-	for t := max(0, len(frames)-10); t < len(frames); t++ {
-		l := frames[t].Loss
-		if len(l) == 0 || len(l)%nInst != 0 {
-			return nil, fmt.Errorf("report: BestInstances: Frames[%d].Loss: expected [N][I=%d] values, got %d", t, nInst, len(l))
-		}
-		for k, v := range l {
-			sum[k%nInst] += float64(v)
-		}
-		cnt += len(l) / nInst
-	}
-	for i := range sum {
-		sum[i] /= float64(cnt)
-	}
-	return sum, nil
-}
+// runColumns are the fixed columns of a run's table (extras follow, sorted by key).
+var runColumns = []column{{"Instance", "index"}, {"Loss", "loss"}, {"Reconstruction loss", "l_reconstruction"},
+	{"Sparsity loss", "l_sparsity"}, {"L0", "l0"}, {"Dead latents", "dead_latents"}, {"MMCS", "mmcs"},
+	{"Recovered features", "recovered_features"}, {"Monosemantic", "monosemantic"}}
 
 func runTable(r *SAERun) *table {
 	if len(r.Table) == 0 {
@@ -105,48 +106,60 @@ func runTable(r *SAERun) *table {
 	}
 	sort.Strings(extra)
 	t := &table{
-		Caption: fmt.Sprintf("%s: per-instance results", runTitle(r)),
-		Head:    []string{"Instance", "Loss", "L_reconstruction", "L_sparsity", "L0", "Dead latents", "MMCS", "Recovered features", "Monosemantic"},
+		Caption: fmt.Sprintf("%s: per-instance results (definitions: docs/metrics.md)", runTitle(r)),
+		Head:    slices.Clone(runColumns),
 		Wall:    fmtSeconds(r.WallSeconds),
 	}
-	t.Head = append(t.Head, extra...)
-	var best []int
-	if len(r.Frames) > 0 && len(r.Frames[len(r.Frames)-1].Loss) > 0 {
-		if b, err := BestInstances(r.Frames, r.NInst, min(4, r.NInst)); err == nil {
-			best = b
-			t.Caption += "; ★ = the 4 best instances by mean loss over the last 10 records (§6.6)"
-		}
+	for _, k := range extra {
+		t.Head = append(t.Head, column{headerText(k), k})
 	}
-	if r.DIn == 2 && len(r.Frames) > 0 {
+	if len(r.Best) > 0 {
+		t.Caption += fmt.Sprintf("; ★ = the %s by mean loss over the last 10 records", plural(len(r.Best), "best instance", "best instances"))
+	}
+	animated := r.DIn == 2 && len(r.Frames) > 0
+	if animated {
 		t.Caption += "; ▶ = animated"
 	}
 	anim := r.instances()
 	for _, row := range r.Table {
-		mono := "no"
-		if row.Monosemantic {
-			mono = "yes"
-		}
-		label := strconv.Itoa(row.Index)
-		isBest := slices.Contains(best, row.Index)
-		isAnim := r.DIn == 2 && len(r.Frames) > 0 && slices.Contains(anim, row.Index)
-		if isBest {
-			label += " ★"
-		}
-		if isAnim {
-			label += " ▶"
-		}
-		cells := []string{
-			label, fmtNum(row.Loss), fmtNum(row.LReconstruction), fmtNum(row.LSparsity), fmtNum(row.L0),
-			strconv.Itoa(row.DeadLatents), fmtNum(row.MMCS), strconv.Itoa(row.RecoveredFeatures), mono,
-		}
-		for _, k := range extra {
-			if v, ok := row.Extra[k]; ok {
-				cells = append(cells, fmtNum(v))
-			} else {
-				cells = append(cells, "")
-			}
-		}
-		t.Rows = append(t.Rows, tableRow{Cells: cells, Animated: isAnim, Best: isBest})
+		isBest := slices.Contains(r.Best, row.Index)
+		isAnim := animated && slices.Contains(anim, row.Index)
+		t.Rows = append(t.Rows, tableRow{Cells: instanceCells(row, extra, isBest, isAnim), Animated: isAnim, Best: isBest})
 	}
 	return t
+}
+
+// instanceCells are one instance's table cells: the fixed columns, then the extras.
+func instanceCells(row InstanceRow, extra []string, best, anim bool) []string {
+	label := strconv.Itoa(row.Index)
+	if best {
+		label += " ★"
+	}
+	if anim {
+		label += " ▶"
+	}
+	mono := "no"
+	if row.Monosemantic {
+		mono = "yes"
+	}
+	cells := []string{
+		label, fmtNum(row.Loss), fmtNum(row.LReconstruction), fmtNum(row.LSparsity), fmtNum(row.L0),
+		strconv.Itoa(row.DeadLatents), fmtNum(row.MMCS), strconv.Itoa(row.RecoveredFeatures), mono,
+	}
+	for _, k := range extra {
+		if v, ok := row.Extra[k]; ok {
+			cells = append(cells, fmtNum(v))
+		} else {
+			cells = append(cells, "")
+		}
+	}
+	return cells
+}
+
+// plural is "n one" or "n many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

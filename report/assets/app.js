@@ -17,13 +17,57 @@
     return JSON.parse(document.getElementById('spec-' + id).textContent);
   }
 
-  // inflate decodes base64(gzip(JSON)).
+  // inflate decodes base64(gzip(bytes)).
   async function inflate(b64) {
     var bin = atob(b64);
     var bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return JSON.parse(await new Response(stream).text());
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  // decodeFrames reads a pack of animation frames (see framepack.go): a header (frames, meta
+  // bytes, values), LEB128 varints (per cell its point count and index gaps; the red pairs;
+  // the loss colours), then the values as zigzag uint32s in four byte planes. Each frame
+  // becomes {p: per cell [gaps..., xs..., ys...], r: [cell, latent, ...], l: per cell colours}.
+  function decodeFrames(buf, cells) {
+    var dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    var n = dv.getUint32(0, true), nMeta = dv.getUint32(4, true), nVals = dv.getUint32(8, true);
+    var m = 12, p0 = 12 + nMeta, p1 = p0 + nVals, p2 = p1 + nVals, p3 = p2 + nVals, vk = 0;
+    function uv() {
+      var v = 0, mul = 1, b;
+      do { b = buf[m++]; v += (b & 127) * mul; mul *= 128; } while (b & 128);
+      return v;
+    }
+    var frames = [];
+    for (var t = 0; t < n; t++) {
+      var fr = { p: [] }, c, k, q;
+      for (c = 0; c < cells.length; c++) {
+        var cnt = uv(), pts = new Int32Array(3 * cnt);
+        for (q = 0; q < cnt; q++) pts[q] = uv();
+        for (q = cnt; q < 3 * cnt; q++, vk++) {
+          var u = buf[p0 + vk] | buf[p1 + vk] << 8 | buf[p2 + vk] << 16 | buf[p3 + vk] << 24;
+          pts[q] = (u >>> 1) ^ -(u & 1);
+        }
+        fr.p.push(pts);
+      }
+      var nRed = uv();
+      if (nRed) {
+        fr.r = [];
+        for (k = 0; k < 2 * nRed; k++) fr.r.push(uv());
+      }
+      if (uv() === 1) {
+        fr.l = [];
+        for (c = 0; c < cells.length; c++) {
+          if (cells[c].w) { fr.l.push(null); continue; }
+          var l = new Uint8Array(fr.p[c].length / 3);
+          for (q = 0; q < l.length; q++) l[q] = uv();
+          fr.l.push(l);
+        }
+      }
+      frames.push(fr);
+    }
+    return frames;
   }
 
   // Cell grids (see cellGrid in grid.go) put every cell in one axis pair: a
@@ -138,7 +182,7 @@
     function frame(k, fr) {
       return { name: a.names[k], data: expand(a, fr), traces: traceIdx };
     }
-    var first = frame(0, a.first);
+    var first = frame(0, decodeFrames(await inflate(a.first), a.cells)[0]);
     await Plotly.newPlot(div, initialTraces(a, first.data), s.layout, s.config);
     await Plotly.addFrames(div, [first]);
     ph.firstFrame = Math.round(performance.now() - t0);
@@ -157,7 +201,7 @@
     gridHover(div, a.cells, a.lineWidths.length + 1, true);
     return async function () {
       var t1 = performance.now();
-      var packed = (await inflate(a.packed)).frames; // frames 1, 2, ...
+      var packed = decodeFrames(await inflate(a.packed), a.cells); // frames 1, 2, ...
       ph.inflate = Math.round(performance.now() - t1);
       for (var k = 0; k < packed.length; k += 8) {
         var chunk = [];
@@ -170,41 +214,117 @@
     };
   }
 
-  async function renderAll() {
-    var divs = document.querySelectorAll('div.plot[data-fig]'), later = [];
-    // The figures on the first screen (their divs have their final size already): drawn
-    // first, then shown before the rest is drawn in one go (each intermediate repaint
-    // would lay out and paint the growing page again).
-    var firstScreen = 0;
-    while (firstScreen < divs.length && divs[firstScreen].getBoundingClientRect().top < window.innerHeight) firstScreen++;
-    for (var k = 0; k < divs.length; k++) {
-      var div = divs[k], t0 = performance.now();
-      performance.mark('saelab:start:' + div.dataset.fig); // for profiling tools
-      try {
-        var s = readSpec(div.dataset.fig);
-        if (s.kind === 'anim') {
-          later.push(await renderAnim(div, s));
-        } else {
-          if (s.sharedX) s.data.forEach(function (tr) { if (tr.x === undefined) tr.x = s.sharedX; });
-          await Plotly.newPlot(div, s.data, s.layout, s.config);
-          if (s.grid) gridHover(div, s.grid.cells, s.grid.trace, false);
+  // setupPicker wires a frac_active plot's instance buttons (see pickerSpec in fracactive.go):
+  // each shows or hides its instance's traces; "best 4" (or "first 4"), "all" and "none" set
+  // them all. Before the plot is drawn, drawing reads the buttons (pickerVisibility).
+  function setupPicker(p) {
+    var div = document.getElementById(p.dataset.fig);
+    var btns = Array.prototype.slice.call(p.querySelectorAll('button[data-first]'));
+    var first = btns.map(function (b) { return b.getAttribute('aria-pressed') === 'true'; });
+    function apply() {
+      if (!div.data) return;
+      var idx = [], vis = [];
+      btns.forEach(function (b) {
+        var on = b.getAttribute('aria-pressed') === 'true';
+        for (var k = +b.dataset.first, end = k + (+b.dataset.count); k < end; k++) {
+          if (div.data[k].visible !== on) { idx.push(k); vis.push(on); }
         }
-        status.rendered++;
-        status.ms[div.dataset.fig] = Math.round(performance.now() - t0);
-        performance.mark('saelab:end:' + div.dataset.fig);
-      } catch (e) {
-        status.errors.push(div.dataset.fig + ': ' + e);
-        div.textContent = 'This figure failed to render: ' + e;
-        div.className += ' failed';
-        console.error('saelab report: figure ' + div.dataset.fig + ':', e);
+      });
+      if (idx.length) Plotly.restyle(div, { visible: vis }, idx);
+    }
+    p.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button');
+      if (!b) return;
+      if (b.dataset.set) {
+        btns.forEach(function (x, k) {
+          x.setAttribute('aria-pressed', String(b.dataset.set === 'all' || (b.dataset.set === 'default' && first[k])));
+        });
+      } else {
+        b.setAttribute('aria-pressed', String(b.getAttribute('aria-pressed') !== 'true'));
       }
-      if (k === Math.max(1, firstScreen) - 1) {
-        status.firstScreenMs = Math.round(performance.now());
-        await new Promise(function (r) { setTimeout(r, 0); });
+      apply();
+    });
+  }
+
+  // pickerVisibility sets the visibility of a figure's traces from its picker's buttons.
+  function pickerVisibility(id, data) {
+    var p = document.querySelector('.picker[data-fig="' + id + '"]');
+    if (!p) return;
+    p.querySelectorAll('button[data-first]').forEach(function (b) {
+      var on = b.getAttribute('aria-pressed') === 'true';
+      for (var k = +b.dataset.first, end = k + (+b.dataset.count); k < end; k++) data[k].visible = on;
+    });
+  }
+
+  // draw draws one figure; for an animation it returns the function that registers its other
+  // frames.
+  async function draw(div) {
+    var id = div.dataset.fig, t0 = performance.now(), later = null;
+    performance.mark('saelab:start:' + id); // for profiling tools
+    try {
+      var s = readSpec(id);
+      if (s.kind === 'anim') {
+        later = await renderAnim(div, s);
+      } else {
+        if (s.sharedX) s.data.forEach(function (tr) { if (tr.x === undefined) tr.x = s.sharedX; });
+        pickerVisibility(id, s.data);
+        await Plotly.newPlot(div, s.data, s.layout, s.config);
+        if (s.grid) gridHover(div, s.grid.cells, s.grid.trace, false);
+      }
+      status.rendered++;
+      status.ms[id] = Math.round(performance.now() - t0);
+      performance.mark('saelab:end:' + id);
+    } catch (e) {
+      status.errors.push(id + ': ' + e);
+      div.textContent = 'This figure failed to render: ' + e;
+      div.className += ' failed';
+      console.error('saelab report: figure ' + id + ':', e);
+    }
+    return later;
+  }
+
+  function nextTask() { return new Promise(function (r) { setTimeout(r, 0); }); }
+  function nextPaint() { return new Promise(function (r) { requestAnimationFrame(function () { setTimeout(r, 0); }); }); }
+
+  // renderAll draws the figures on the first screen, lets the browser show them, then draws
+  // the others in the background, those the reader scrolls towards first (an
+  // IntersectionObserver moves them to the front of the queue). Between figures it yields
+  // (every sliceMs of work) so that scrolling and clicks are served while the page fills in.
+  // Last come the animations' other frames, which only Play and the slider need.
+  async function renderAll() {
+    document.querySelectorAll('.picker[data-fig]').forEach(setupPicker);
+    var divs = Array.prototype.slice.call(document.querySelectorAll('div.plot[data-fig]')), later = [];
+    var onScreen = function (d) { var r = d.getBoundingClientRect(); return r.bottom > 0 && r.top < window.innerHeight; };
+    var pending = divs.filter(function (d) { return !onScreen(d); }), soon = [];
+    for (var k = 0; k < divs.length; k++) {
+      if (pending.indexOf(divs[k]) < 0) later.push(await draw(divs[k]));
+    }
+    status.firstScreenMs = Math.round(performance.now());
+    await nextPaint();
+    var io = typeof IntersectionObserver === 'undefined' ? null : new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting && soon.indexOf(e.target) < 0) soon.push(e.target); });
+    }, { rootMargin: '50% 0px' });
+    if (io) pending.forEach(function (d) { io.observe(d); });
+    var sliceMs = 50, slice = performance.now();
+    while (pending.length) {
+      var div = null;
+      while (soon.length && !div) {
+        var d = soon.shift();
+        if (pending.indexOf(d) >= 0) div = d;
+      }
+      div = div || pending[0];
+      pending.splice(pending.indexOf(div), 1);
+      if (io) io.unobserve(div);
+      later.push(await draw(div));
+      if (performance.now() - slice > sliceMs) {
+        await nextTask();
+        slice = performance.now();
       }
     }
+    if (io) io.disconnect();
     status.drawnMs = Math.round(performance.now()); // every figure is on screen
     for (k = 0; k < later.length; k++) {
+      if (!later[k]) continue;
       try {
         await later[k]();
       } catch (e) {
