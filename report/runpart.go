@@ -12,7 +12,7 @@ import (
 )
 
 // RunPart is the report's part of one SAE run's data log: the run's frames, compacted, and its
-// instances ranked best first (spec §6.6, on the run's own log), plus, once computed, its
+// best instances, best first (spec §6.6, on the run's own log), plus, once computed, its
 // Figure-15 series. NewRunPart makes it from the log, which it does not keep, so that a
 // pipeline can drop each run's log as soon as it is written.
 type RunPart struct {
@@ -44,9 +44,10 @@ func NewRunPart(name, arch string, log sae.DataLog, bestOnly bool) (*RunPart, er
 		}
 		run.Frames = append(run.Frames, fr)
 	}
-	run.Best = rankInstances(log)
+	ranked := rankInstances(log)
+	run.Best = ranked[:min(len(ranked), BestAnimated)]
 	if (bestOnly || sae.AnimatesBestOnly(arch)) && I > BestAnimated && len(run.Best) > 0 {
-		run.Instances = slices.Clone(run.Best[:BestAnimated])
+		run.Instances = slices.Clone(run.Best)
 	}
 	if err := run.Compact(); err != nil {
 		return nil, err
@@ -93,6 +94,7 @@ func (p *RunPart) input(rs store.RunSummary, model *toymodel.Model) SAERun {
 	run := p.run
 	run.Name, run.Arch, run.Resample, run.WallSeconds = rs.Name, rs.Arch, rs.Resample, rs.WallSeconds
 	if model != nil {
+		run.NFeatures = model.Cfg.NFeatures
 		var sum float64
 		for _, v := range model.FeatureProbability {
 			sum += v

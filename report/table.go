@@ -88,7 +88,10 @@ func fmtSeconds(s float64) string {
 // runColumns are the fixed columns of a run's table (extras follow, sorted by key).
 var runColumns = []column{{"Instance", "index"}, {"Loss", "loss"}, {"Reconstruction loss", "l_reconstruction"},
 	{"Sparsity loss", "l_sparsity"}, {"L0", "l0"}, {"Dead latents", "dead_latents"}, {"MMCS", "mmcs"},
-	{"Recovered features", "recovered_features"}, {"Monosemantic", "monosemantic"}}
+	{"Recovered (matched)", "recovered_features"}, {"Monosemantic", "monosemantic"}}
+
+// sameAsColumn are extras that repeat a fixed column under their explicit name.
+var sameAsColumn = map[string]bool{"recovered_matched": true}
 
 func runTable(r *SAERun) *table {
 	if len(r.Table) == 0 {
@@ -98,7 +101,7 @@ func runTable(r *SAERun) *table {
 	seen := map[string]bool{}
 	for _, row := range r.Table {
 		for k := range row.Extra {
-			if !seen[k] {
+			if !seen[k] && !sameAsColumn[k] {
 				seen[k] = true
 				extra = append(extra, k)
 			}
