@@ -1,0 +1,28 @@
+package vec
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchGemm reports GFLOP/s (2·m·k·n per call) of Gemm, or of the plain loop when plain is set.
+func benchGemm(b *testing.B, m, k, n int, plain bool) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, w, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	for b.Loop() {
+		if plain {
+			GemmGo(c, x, w, m, k, n)
+		} else {
+			Gemm(c, x, w, m, k, n)
+		}
+	}
+	b.ReportMetric(2*float64(m)*float64(k)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// The SAE encoder's dense forward at the SynthSAEBench-16k shape (batch 1024, d_in 768,
+// width 4096) and at the mini shape (d_in 256, width 1024).
+func BenchmarkGemm1024x768x4096(b *testing.B) { benchGemm(b, 1024, 768, 4096, false) }
+func BenchmarkGemm1024x256x1024(b *testing.B) { benchGemm(b, 1024, 256, 1024, false) }
+
+// BenchmarkGemmGo1024x256x1024 is the plain twin at the mini shape (the non-SIMD build's speed).
+func BenchmarkGemmGo1024x256x1024(b *testing.B) { benchGemm(b, 1024, 256, 1024, true) }
