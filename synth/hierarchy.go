@@ -1,8 +1,10 @@
 package synth
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"saelab/rng"
 )
@@ -141,7 +143,14 @@ type forest struct {
 	rescale []bool
 	group   []int32
 	groups  int
+	// Effective children of each feature, grouped by ME group then ascending:
+	// kids[kidStart[f]:kidStart[f+1]].
+	kidStart []int32
+	kids     []int32
 }
+
+// children returns f's effective children (the features whose effective parent is f).
+func (fo *forest) children(f int32) []int32 { return fo.kids[fo.kidStart[f]:fo.kidStart[f+1]] }
 
 // HierarchyStats counts a forest's structure.
 type HierarchyStats struct {
@@ -211,6 +220,26 @@ func compileForest(roots []*Node, F int) (*forest, error) {
 		for i := len(n.Children) - 1; i >= 0; i-- {
 			stack = append(stack, item{n.Children[i], it.depth + 1, featParent, n, group})
 		}
+	}
+	fo.kidStart = make([]int32, F+1)
+	for _, P := range fo.parent {
+		if P >= 0 {
+			fo.kidStart[P+1]++
+		}
+	}
+	for f := 0; f < F; f++ {
+		fo.kidStart[f+1] += fo.kidStart[f]
+	}
+	fo.kids = make([]int32, fo.kidStart[F])
+	fill := slices.Clone(fo.kidStart[:F])
+	for f, P := range fo.parent { // ascending f within each parent
+		if P >= 0 {
+			fo.kids[fill[P]] = int32(f)
+			fill[P]++
+		}
+	}
+	for f := 0; f < F; f++ {
+		slices.SortStableFunc(fo.children(int32(f)), func(a, b int32) int { return cmp.Compare(fo.group[a], fo.group[b]) })
 	}
 	return fo, nil
 }
