@@ -175,10 +175,10 @@ func TestForestValidation(t *testing.T) {
 	loop := &Node{Feature: 0}
 	loop.Children = []*Node{{Feature: 1, Children: []*Node{loop}}}
 	cases := map[string][]*Node{
-		"reached twice":   {{Feature: 0, Children: []*Node{shared}}, {Feature: 1, Children: []*Node{shared}}},
-		"loop":            {loop},
-		"more than once":  {{Feature: 0, Children: []*Node{leaf(1)}}, {Feature: 1}},
-		"must be null or": {{Feature: 7}},
+		"reached twice":    {{Feature: 0, Children: []*Node{shared}}, {Feature: 1, Children: []*Node{shared}}},
+		"loop":             {loop},
+		"more than once":   {{Feature: 0, Children: []*Node{leaf(1)}}, {Feature: 1}},
+		"must be null or":  {{Feature: 7}},
 		"needs at least 2": {{Feature: 0, MutuallyExclusive: true, Children: []*Node{leaf(1)}}},
 	}
 	for want, roots := range cases {

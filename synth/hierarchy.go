@@ -159,6 +159,9 @@ type HierarchyStats struct {
 	Parents  int // features with at least one feature child (through organisational nodes too)
 	MEGroups int // mutually exclusive nodes
 	MaxDepth int // deepest node, roots at 0
+	// RescaledChildren counts features whose direct parent node rescales (spec §6.4): 0 for
+	// SynthSAEBench-16k v1, all non-root hierarchy features for v2 (§11.2).
+	RescaledChildren int
 }
 
 // compileForest validates roots for F features and compiles them. Beyond SAELens's checks (no
@@ -258,6 +261,9 @@ func (fo *forest) stats() HierarchyStats {
 			st.Roots++
 		} else {
 			isParent[fo.parent[f]] = true
+			if fo.rescale[f] {
+				st.RescaledChildren++
+			}
 		}
 	}
 	st.Parents = len(isParent)
