@@ -8,6 +8,13 @@ import (
 	"saelab/internal/vec"
 )
 
+// Limits of the evaluation: the |cos| matrix of NewEvaluator (S·F float32 entries, 4 GiB at
+// most) and Evaluate's batch.
+const (
+	MaxCosEntries = 1 << 30
+	MaxEvalBatch  = 1 << 16
+)
+
 // SAE is what the evaluation needs of a sparse autoencoder with input dimension H and S
 // latents (spec §9). Encode and Decode work on n rows at once: len(x) = n·H, len(z) = n·S.
 type SAE interface {
@@ -63,6 +70,9 @@ type Evaluator struct {
 func NewEvaluator(truth []float32, F int, dec []float32, S, H int) (*Evaluator, error) {
 	if F < 1 || S < 0 || H < 1 || len(truth) != F*H || len(dec) != S*H {
 		return nil, fmt.Errorf("synth: evaluation: truth must be F×H and the decoder S×H (got %d and %d values for F=%d, S=%d, H=%d)", len(truth), len(dec), F, S, H)
+	}
+	if int64(S)*int64(F) > MaxCosEntries {
+		return nil, fmt.Errorf("synth: evaluation: %d latents × %d features: the cosine matrix may hold at most %d entries", S, F, int64(MaxCosEntries))
 	}
 	for i, v := range dec {
 		if !finite(float64(v)) {
@@ -260,10 +270,11 @@ func ratio(a, b float64) float64 {
 // (the last one smaller), drawn from m with the given seed (batch k uses stream index k); the
 // SAE sees scale·x and its reconstruction is divided by scale (scale 0 or 1: no scaling).
 func Evaluate(m *Model, sae SAE, samples, batch int, seed uint64, scale float64) (Result, error) {
-	if samples < 0 || batch < 1 {
-		return Result{}, fmt.Errorf("synth: evaluation: samples = %d, batch = %d: need samples ≥ 0 and batch ≥ 1", samples, batch)
-	}
 	F, H, S := m.Config.NumFeatures, m.Config.HiddenDim, sae.Width()
+	if samples < 0 || batch < 1 || batch > MaxEvalBatch || int64(batch)*int64(max(S, H)) > MaxDictSize {
+		return Result{}, fmt.Errorf("synth: evaluation: samples = %d, batch = %d: need samples ≥ 0 and 1 ≤ batch ≤ %d with batch × max(width, hidden_dim) ≤ %d",
+			samples, batch, MaxEvalBatch, MaxDictSize)
+	}
 	dec := sae.DecoderRows()
 	e, err := NewEvaluator(m.Dict.V, F, dec, S, H)
 	if err != nil {

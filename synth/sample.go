@@ -283,11 +283,12 @@ type member struct {
 	a   float32
 }
 
-// Sample draws n samples into dst (its slices are reused). Samples are drawn in chunks of
+// Sample draws n samples into dst (its slices are reused; n ≤ 0 gives an empty batch). Samples are drawn in chunks of
 // SampleChunk; chunk c's draws come from rng.New(seed, purpose, index, c) for each purpose,
 // so the batch is the same for any GOMAXPROCS. Callers pick index (e.g. the step number) so
 // that different batches of one seed are independent.
 func (g *Generator) Sample(dst *Batch, n int, seed, index uint64) {
+	n = max(n, 0)
 	chunks := (n + SampleChunk - 1) / SampleChunk
 	outs := make([]Batch, chunks)
 	par.ForEach(chunks, func(c int) {

@@ -109,6 +109,7 @@ type kv struct {
 	v any
 }
 
+// MarshalJSON writes the object with its keys in order.
 func (o ordered) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
