@@ -29,8 +29,9 @@ const (
 
 // Save writes m to dir (created if needed): the config, the tensors (feature_vectors, bias,
 // firing_probabilities and, with a correlation, correlation_factor and correlation_diag; the
-// last three in the config's dtype) and, if the model has a hierarchy, hierarchy.json; a stale
-// hierarchy.json is removed otherwise. Each file is written atomically.
+// last three in the config's dtype) and, if the model or its config has a hierarchy,
+// hierarchy.json (so that loading never regenerates a different one); a stale hierarchy.json
+// is removed otherwise. Each file is written atomically.
 func Save(dir string, m *synth.Model) error {
 	cfg, err := MarshalConfig(m.Config)
 	if err != nil {
@@ -55,7 +56,7 @@ func Save(dir string, m *synth.Model) error {
 		return fmt.Errorf("modeldir: %w", err)
 	}
 	hpath := filepath.Join(dir, HierarchyFile)
-	if len(m.Gen.Roots) > 0 {
+	if len(m.Gen.Roots) > 0 || (m.Config.Hierarchy != nil && m.Config.Hierarchy.TotalRootNodes != 0) {
 		h, err := MarshalHierarchy(m.Gen.Roots)
 		if err != nil {
 			return err

@@ -106,6 +106,19 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if !slices.Equal(b1.Index, b2.Index) || !slices.Equal(b1.Value, b2.Value) {
 		t.Fatal("the loaded model samples differently")
 	}
+	// A stored empty forest stays empty: it is written even without roots, so loading does not
+	// regenerate the config's hierarchy.
+	os.WriteFile(filepath.Join(dir, HierarchyFile), []byte(`{"roots": []}`), 0o644)
+	empty, err := Load(dir)
+	if err != nil || len(empty.Gen.Roots) != 0 {
+		t.Fatalf("empty stored forest: %v, %d roots", err, len(empty.Gen.Roots))
+	}
+	if err := Save(dir, empty); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := Load(dir); err != nil || len(again.Gen.Roots) != 0 {
+		t.Fatalf("empty forest after a save: %v", err)
+	}
 	// Without a hierarchy, a stale hierarchy.json is removed.
 	m.Config.Hierarchy = nil
 	m.Gen.Roots = nil
