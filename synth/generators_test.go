@@ -74,16 +74,24 @@ func TestThresholdHand(t *testing.T) {
 	}
 }
 
-// TestTailTableBounds checks that every cell's bounds contain 2¹⁶·Φ̄ on a fine grid, so the
-// fast decisions of the copula test are exact.
+// TestTailTableBounds checks the copula test's shortcuts on a fine grid of τ: τ ≥ rej[j]
+// implies Φ̄(τ) ≤ j/256 and τ < acc[j] implies Φ̄(τ) > j/256, so the fast decisions are exact;
+// and the thresholds are tight (the undecided band is narrow).
 func TestTailTableBounds(t *testing.T) {
 	tab := newTailTable()
 	for x := -10.0; x < 11; x += 1.0 / 997 {
-		k := tab.cell(x)
-		v := 65536 * normalTail(x)
-		if v > tab.hi[k] || v < tab.lo[k] {
-			t.Fatalf("τ = %g in cell %d: 2¹⁶Φ̄ = %g outside [%g, %g]", x, k, v, tab.lo[k], tab.hi[k])
+		v := 256 * normalTail(x)
+		for j := 0; j <= 256; j++ {
+			if x >= tab.rej[j] && v > float64(j) {
+				t.Fatalf("τ = %g ≥ rej[%d] = %g but 256Φ̄(τ) = %g", x, j, tab.rej[j], v)
+			}
+			if x < tab.acc[j] && v <= float64(j) {
+				t.Fatalf("τ = %g < acc[%d] = %g but 256Φ̄(τ) = %g", x, j, tab.acc[j], v)
+			}
 		}
+	}
+	if !math.IsInf(tab.rej[0], 1) || !math.IsInf(tab.acc[256], -1) || math.Abs(tab.rej[128]) > 1e-8 {
+		t.Fatalf("edges: rej[0] %g, acc[256] %g, rej[128] %g", tab.rej[0], tab.acc[256], tab.rej[128])
 	}
 }
 

@@ -216,54 +216,41 @@ func (g *Generator) prepareCopula() {
 	g.tab = newTailTable()
 }
 
-// tailTable bounds Φ̄(τ) on cells of width 1/32 over [−8, 9) (cell 0 below, the last above),
-// scaled by 2¹⁶: for τ in cell k, lo[k] ≤ 2¹⁶·Φ̄(τ) ≤ hi[k]. The bounds are taken 1/1024
-// beyond the cell's edges, so a rounding of τ onto the wrong side of an edge keeps them valid.
-type tailTable struct{ hi, lo [546]float64 }
-
-const (
-	tabLo    = -8.0
-	tabCells = 544 // 17 units × 32
-	tabScale = 32.0
-	tabSlack = 1.0 / 1024
-)
+// tailTable decides the copula test "U < Φ̄(τ)" for a uniform U from its top 8 bits j
+// (U ∈ [j/256, (j+1)/256)) in almost every case: with q_j = Φ̄⁻¹(j/256),
+//
+//	τ ≥ q_j     ⇒ Φ̄(τ) ≤ j/256 ≤ U:          the feature does not fire;
+//	τ < q_{j+1} ⇒ Φ̄(τ) > (j+1)/256 > U:      it fires.
+//
+// The thresholds are moved outwards by 1e-9, far beyond the error of Φ̄⁻¹, so both
+// implications are exact. Between the two (about one test in 256), 53 more bits of U are
+// drawn and Φ̄(τ) is evaluated.
+type tailTable struct {
+	rej [257]float64 // q_j + slack (+Inf for j = 0)
+	acc [257]float64 // q_j − slack (−Inf for j = 256)
+}
 
 func newTailTable() *tailTable {
 	t := &tailTable{}
-	t.hi[0], t.lo[0] = 65536, 65536*normalTail(tabLo+tabSlack)
-	for k := 1; k <= tabCells; k++ {
-		left := tabLo + float64(k-1)/tabScale
-		t.hi[k] = 65536 * normalTail(left-tabSlack)
-		t.lo[k] = 65536 * normalTail(left+1/tabScale+tabSlack)
+	const slack = 1e-9
+	for j := 0; j <= 256; j++ {
+		q := Threshold(float64(j) / 256) // Φ̄⁻¹(j/256)
+		t.rej[j], t.acc[j] = q+slack, q-slack
 	}
-	t.hi[tabCells+1], t.lo[tabCells+1] = 65536*normalTail(tabLo+tabCells/tabScale-tabSlack), 0
 	return t
 }
 
-func (t *tailTable) cell(tau float64) int {
-	x := (tau - tabLo) * tabScale
-	switch {
-	case !(x >= 0):
-		return 0
-	case x >= tabCells:
-		return tabCells + 1
-	}
-	return int(x) + 1
-}
-
-// exceeds reports whether a uniform U, whose top 16 bits v are given, lies below Φ̄(τ): the
-// table settles almost every case, and otherwise 53 more bits of U are drawn from st and Φ̄(τ)
-// is evaluated.
-func (t *tailTable) exceeds(tau float64, v uint64, st *rng.Stream) bool {
-	k := t.cell(tau)
-	fv := float64(v)
-	if fv >= t.hi[k] {
+// fires reports U < Φ̄(τ) for the uniform U whose top 8 bits are j; st gives more bits when
+// the table cannot decide.
+func (t *tailTable) fires(tau float64, j uint64, st *rng.Stream) bool {
+	if tau >= t.rej[j] {
 		return false
 	}
-	if fv+1 <= t.lo[k] {
+	if tau < t.acc[j+1] {
 		return true
 	}
-	return fv+st.Float64() < 65536*normalTail(tau)
+	// U = (j + U')/256 < Φ̄(τ) ⇔ U' < 256·Φ̄(τ) − j, a subtraction without rounding here.
+	return st.Float64() < 256*normalTail(tau)-float64(j)
 }
 
 // sampleWork is one goroutine's scratch for a chunk.
@@ -441,7 +428,7 @@ func (g *Generator) childFires(w *sampleWork, s int, c int32, st *rng.Stream) bo
 	for k, e := range eps {
 		dot += float64(e) * float64(wc[k])
 	}
-	return g.tab.exceeds(g.aAll[c]-dot, st.Uint64()&0xffff, st)
+	return g.tab.fires(g.aAll[c]-dot, st.Uint64()>>56, st)
 }
 
 // fireIndependent draws the Bernoulli(p_f) firing of the top level of cs samples: per bucket,
@@ -465,9 +452,9 @@ func (g *Generator) fireIndependent(w *sampleWork, cs int, st *rng.Stream) {
 
 // fireCopula draws the low-rank copula firing of the top level (spec §5.1): ε ~ N(0,1)^{cs×r}
 // first; then a feature fires iff ε·Fm_f + √d_f·η_f > t_f, i.e. iff a uniform U < Φ̄(τ_f) with
-// τ_f = a_f − ε·w_f. The test reads 16 random bits of U and settles against the table's bounds
-// on Φ̄(τ_f); only when those cannot decide does it draw 53 more and evaluate Φ̄. Each sample
-// costs an r-term dot product (vec.Gemm) and a comparison per top-level feature.
+// τ_f = a_f − ε·w_f. The test reads 8 random bits of U and settles against the table
+// (tailTable) almost always; each sample costs an r-term dot product (vec.Gemm) and a
+// comparison per top-level feature.
 func (g *Generator) fireCopula(w *sampleWork, cs int, st *rng.Stream) {
 	r, n := g.Corr.R, len(g.cf)
 	w.eps = slices.Grow(w.eps[:0], cs*r)[:cs*r]
@@ -478,22 +465,25 @@ func (g *Generator) fireCopula(w *sampleWork, cs int, st *rng.Stream) {
 	clear(w.u)
 	vec.Gemm(w.u, w.eps, g.wT, cs, r, n)
 	tab := g.tab
+	aT := g.aT[:n]
 	for s := 0; s < cs; s++ {
 		row := w.u[s*n : (s+1)*n]
 		var bits uint64
 		nb := 0
 		for j, uj := range row {
 			if nb == 0 {
-				bits, nb = st.Uint64(), 4
+				bits, nb = st.Uint64(), 8
 			}
-			v := bits & 0xffff
-			bits >>= 16
+			b := bits >> 56
+			bits <<= 8
 			nb--
-			tau := g.aT[j] - float64(uj)
-			if k := tab.cell(tau); float64(v) >= tab.hi[k] || (float64(v)+1 > tab.lo[k] && !tab.exceeds(tau, v, st)) {
+			tau := aT[j] - float64(uj)
+			if tau >= tab.rej[b] { // the usual case: U is above Φ̄(τ)
 				continue
 			}
-			w.keys = append(w.keys, uint64(s)<<32|uint64(g.cf[j]))
+			if tau < tab.acc[b+1] || st.Float64() < 256*normalTail(tau)-float64(b) {
+				w.keys = append(w.keys, uint64(s)<<32|uint64(g.cf[j]))
+			}
 		}
 		for _, f := range g.always {
 			w.keys = append(w.keys, uint64(s)<<32|uint64(f))
