@@ -491,23 +491,15 @@ func (g *Generator) fireCopula(w *sampleWork, cs int, st *rng.Stream) {
 	}
 }
 
-// Hidden writes x = a·V + b (spec §7.2) for every sample of the batch into x [N×H]. Each x
-// row is the bias plus the sample's feature rows in ascending feature order (float32, no
-// fused multiply-add), so the result does not depend on GOMAXPROCS.
+// Hidden writes x = a·V + b (spec §7.2) for every sample of the batch into x [N×H]: the bias,
+// then the sample's feature rows in ascending feature order, one fused multiply-add each
+// (vec.GemmSparse), so the cost follows the active features and the bits do not depend on
+// GOMAXPROCS or the build.
 func (d *Dictionary) Hidden(b *Batch, x []float32) {
 	H := d.H
 	x = x[:b.N*H]
-	par.ForEachRange(b.N, func(s0, s1 int) {
-		for s := s0; s < s1; s++ {
-			row := x[s*H : (s+1)*H]
-			copy(row, d.Bias)
-			for e := b.Off[s]; e < b.Off[s+1]; e++ {
-				a := b.Value[e]
-				v := d.V[int(b.Index[e])*H : int(b.Index[e])*H+H]
-				for k := range row {
-					row[k] += float32(a * v[k])
-				}
-			}
-		}
-	})
+	for s := 0; s < b.N; s++ {
+		copy(x[s*H:(s+1)*H], d.Bias)
+	}
+	vec.GemmSparse(x, b.Off, b.Index, b.Value, d.V, b.N, d.F, H)
 }

@@ -26,3 +26,28 @@ func BenchmarkGemm1024x256x1024(b *testing.B) { benchGemm(b, 1024, 256, 1024, fa
 
 // BenchmarkGemmGo1024x256x1024 is the plain twin at the mini shape (the non-SIMD build's speed).
 func BenchmarkGemmGo1024x256x1024(b *testing.B) { benchGemm(b, 1024, 256, 1024, true) }
+
+// benchGemmSparse reports GFLOP/s (2·nnz·n per call) of GemmSparse for m rows of nnz random
+// entries each over k rows of w [k×n]: x = a·V for a batch of sparse activations.
+func benchGemmSparse(b *testing.B, m, nnz, k, n int) {
+	r := rand.New(rand.NewPCG(2, 2))
+	off := make([]int, m+1)
+	idx := make([]int32, m*nnz)
+	val := randSlice(r, m*nnz)
+	for i := 0; i < m; i++ {
+		off[i+1] = (i + 1) * nnz
+		for e := 0; e < nnz; e++ {
+			idx[i*nnz+e] = int32(r.IntN(k))
+		}
+	}
+	w, c := randSlice(r, k*n), make([]float32, m*n)
+	for b.Loop() {
+		GemmSparse(c, off, idx, val, w, m, k, n)
+	}
+	b.ReportMetric(2*float64(m*nnz*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// Hidden activations of a batch of 1024: SynthSAEBench-16k (34 active of 16384, 768-D) and
+// the mini preset (16 of 4096, 256-D).
+func BenchmarkGemmSparse16k(b *testing.B)  { benchGemmSparse(b, 1024, 34, 16384, 768) }
+func BenchmarkGemmSparseMini(b *testing.B) { benchGemmSparse(b, 1024, 16, 4096, 256) }

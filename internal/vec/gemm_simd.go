@@ -176,3 +176,45 @@ func gemm1x1(kn int, a, b unsafe.Pointer, ldb int, c unsafe.Pointer) {
 	}
 	st16(c0, c, 0)
 }
+
+// gemmSparseRows computes rows [i0, i1) of GemmSparse: per row, 64 columns at a time in four
+// accumulators (16 and 32 at the end), then the plain loop for the last n mod 16 columns.
+func gemmSparseRows(c []float32, off []int, idx []int32, val []float32, w []float32, n, i0, i1 int) {
+	if !gemmSIMD {
+		gemmSparseGo(c, off, idx, val, w, n, i0, i1, 0, n)
+		return
+	}
+	nv := n &^ 15
+	pc, pw := unsafe.Pointer(unsafe.SliceData(c)), unsafe.Pointer(unsafe.SliceData(w))
+	for i := i0; i < i1; i++ {
+		es, ee := off[i], off[i+1]
+		ci := unsafe.Add(pc, i*n*4)
+		j := 0
+		for ; j+64 <= nv; j += 64 {
+			c0, c1, c2, c3 := ld16(ci, j*4), ld16(ci, j*4+64), ld16(ci, j*4+128), ld16(ci, j*4+192)
+			for e := es; e < ee; e++ {
+				a := archsimd.BroadcastFloat32x16(val[e])
+				r := unsafe.Add(pw, (int(idx[e])*n+j)*4)
+				c0 = ld16(r, 0).MulAdd(a, c0)
+				c1 = ld16(r, 64).MulAdd(a, c1)
+				c2 = ld16(r, 128).MulAdd(a, c2)
+				c3 = ld16(r, 192).MulAdd(a, c3)
+			}
+			st16(c0, ci, j*4)
+			st16(c1, ci, j*4+64)
+			st16(c2, ci, j*4+128)
+			st16(c3, ci, j*4+192)
+		}
+		for ; j < nv; j += 16 {
+			c0 := ld16(ci, j*4)
+			for e := es; e < ee; e++ {
+				c0 = ld16(unsafe.Add(pw, (int(idx[e])*n+j)*4), 0).MulAdd(archsimd.BroadcastFloat32x16(val[e]), c0)
+			}
+			st16(c0, ci, j*4)
+		}
+	}
+	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
+	if nv < n {
+		gemmSparseGo(c, off, idx, val, w, n, i0, i1, nv, n)
+	}
+}

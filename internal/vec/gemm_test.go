@@ -233,3 +233,50 @@ func TestGemmHardCasesMatchFMA32(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmSparseEqualsPlainLoop checks GemmSparse bit for bit against its documented loop,
+// for widths across the 64- and 16-column steps, rows with no entries and repeated columns,
+// and GOMAXPROCS 1 and 2 (with a size that splits over goroutines).
+func TestGemmSparseEqualsPlainLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		for _, s := range [][3]int{{1, 5, 1}, {3, 7, 16}, {5, 40, 70}, {9, 100, 129}, {300, 50, 256}, {64, 300, 1000}} {
+			m, k, n := s[0], s[1], s[2]
+			off := []int{0}
+			var idx []int32
+			var val []float32
+			for i := 0; i < m; i++ {
+				for e := r.IntN(40); e > 0; e-- {
+					idx = append(idx, int32(r.IntN(k)))
+					val = append(val, float32(r.NormFloat64()))
+				}
+				off = append(off, len(idx))
+			}
+			w, c0 := randSlice(r, k*n), randSlice(r, m*n)
+			got := append([]float32(nil), c0...)
+			GemmSparse(got, off, idx, val, w, m, k, n)
+			want := append([]float32(nil), c0...)
+			for i := 0; i < m; i++ {
+				for e := off[i]; e < off[i+1]; e++ {
+					for j := 0; j < n; j++ {
+						want[i*n+j] = FMA32(val[e], w[int(idx[e])*n+j], want[i*n+j])
+					}
+				}
+			}
+			for q := range got {
+				if math.Float32bits(got[q]) != math.Float32bits(want[q]) {
+					runtime.GOMAXPROCS(old)
+					t.Fatalf("GOMAXPROCS %d, %d×%d×%d: element %d = %g, plain loop %g", procs, m, k, n, q, got[q], want[q])
+				}
+			}
+		}
+		runtime.GOMAXPROCS(old)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("an index outside [0, k) did not panic")
+		}
+	}()
+	GemmSparse(make([]float32, 2), []int{0, 1}, []int32{3}, []float32{1}, make([]float32, 6), 1, 3, 2)
+}
