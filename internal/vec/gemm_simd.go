@@ -177,8 +177,11 @@ func gemm1x1(kn int, a, b unsafe.Pointer, ldb int, c unsafe.Pointer) {
 	st16(c0, c, 0)
 }
 
-// gemmSparseRows computes rows [i0, i1) of GemmSparse: per row, 64 columns at a time in four
-// accumulators (16 and 32 at the end), then the plain loop for the last n mod 16 columns.
+// gemmSparseRows computes rows [i0, i1) of GemmSparse. Entries go four at a time: for each
+// 64-column block (then 16-column blocks) the c vectors are loaded once, receive the four
+// entries' terms in order, and are stored; the four rows of w are thus read as four
+// sequential streams (the rows of a large w are rarely cached, and sequential reads let the
+// prefetchers help). The last n mod 16 columns take the plain loop.
 func gemmSparseRows(c []float32, off []int, idx []int32, val []float32, w []float32, n, i0, i1 int) {
 	if !gemmSIMD {
 		gemmSparseGo(c, off, idx, val, w, n, i0, i1, 0, n)
@@ -187,34 +190,62 @@ func gemmSparseRows(c []float32, off []int, idx []int32, val []float32, w []floa
 	nv := n &^ 15
 	pc, pw := unsafe.Pointer(unsafe.SliceData(c)), unsafe.Pointer(unsafe.SliceData(w))
 	for i := i0; i < i1; i++ {
-		es, ee := off[i], off[i+1]
 		ci := unsafe.Add(pc, i*n*4)
-		j := 0
-		for ; j+64 <= nv; j += 64 {
-			c0, c1, c2, c3 := ld16(ci, j*4), ld16(ci, j*4+64), ld16(ci, j*4+128), ld16(ci, j*4+192)
-			for e := es; e < ee; e++ {
-				a := archsimd.BroadcastFloat32x16(val[e])
-				r := unsafe.Add(pw, (int(idx[e])*n+j)*4)
-				c0 = ld16(r, 0).MulAdd(a, c0)
-				c1 = ld16(r, 64).MulAdd(a, c1)
-				c2 = ld16(r, 128).MulAdd(a, c2)
-				c3 = ld16(r, 192).MulAdd(a, c3)
+		for e := off[i]; e < off[i+1]; {
+			g := min(4, off[i+1]-e)
+			var rows [4]unsafe.Pointer
+			var as [4]archsimd.Float32x16
+			for t := 0; t < g; t++ {
+				rows[t] = unsafe.Add(pw, int(idx[e+t])*n*4)
+				as[t] = archsimd.BroadcastFloat32x16(val[e+t])
 			}
-			st16(c0, ci, j*4)
-			st16(c1, ci, j*4+64)
-			st16(c2, ci, j*4+128)
-			st16(c3, ci, j*4+192)
-		}
-		for ; j < nv; j += 16 {
-			c0 := ld16(ci, j*4)
-			for e := es; e < ee; e++ {
-				c0 = ld16(unsafe.Add(pw, (int(idx[e])*n+j)*4), 0).MulAdd(archsimd.BroadcastFloat32x16(val[e]), c0)
+			if g == 4 {
+				sparse4(ci, rows, as, nv)
+			} else {
+				for t := 0; t < g; t++ {
+					sparse1(ci, rows[t], as[t], nv)
+				}
 			}
-			st16(c0, ci, j*4)
+			e += g
 		}
 	}
 	archsimd.ClearAVXUpperBits() // scalar code follows: see ClearUpper
 	if nv < n {
 		gemmSparseGo(c, off, idx, val, w, n, i0, i1, nv, n)
+	}
+}
+
+// sparse4 adds the terms of four entries (rows r[t] scaled by a[t], in t order) to the first
+// nv columns of the c row at ci.
+func sparse4(ci unsafe.Pointer, r [4]unsafe.Pointer, a [4]archsimd.Float32x16, nv int) {
+	j := 0
+	for ; j+64 <= nv; j += 64 {
+		o := j * 4
+		c0, c1, c2, c3 := ld16(ci, o), ld16(ci, o+64), ld16(ci, o+128), ld16(ci, o+192)
+		for t := 0; t < 4; t++ {
+			c0 = ld16(r[t], o).MulAdd(a[t], c0)
+			c1 = ld16(r[t], o+64).MulAdd(a[t], c1)
+			c2 = ld16(r[t], o+128).MulAdd(a[t], c2)
+			c3 = ld16(r[t], o+192).MulAdd(a[t], c3)
+		}
+		st16(c0, ci, o)
+		st16(c1, ci, o+64)
+		st16(c2, ci, o+128)
+		st16(c3, ci, o+192)
+	}
+	for ; j < nv; j += 16 {
+		o := j * 4
+		c0 := ld16(ci, o)
+		for t := 0; t < 4; t++ {
+			c0 = ld16(r[t], o).MulAdd(a[t], c0)
+		}
+		st16(c0, ci, o)
+	}
+}
+
+// sparse1 is sparse4 for one entry.
+func sparse1(ci, r unsafe.Pointer, a archsimd.Float32x16, nv int) {
+	for j := 0; j < nv; j += 16 {
+		st16(ld16(r, j*4).MulAdd(a, ld16(ci, j*4)), ci, j*4)
 	}
 }
