@@ -266,9 +266,15 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
+// EvalIndexBase is the first stream index of Evaluate's batches: batch k of an evaluation is
+// Sample(…, seed, EvalIndexBase+k), so evaluation samples never repeat training batches drawn
+// with small indices (e.g. the step number) from the same seed.
+const EvalIndexBase = 1 << 62
+
 // Evaluate runs eval_sae_on_synthetic_data (spec §9): samples samples in batches of batch
-// (the last one smaller), drawn from m with the given seed (batch k uses stream index k); the
-// SAE sees scale·x and its reconstruction is divided by scale (scale 0 or 1: no scaling).
+// (the last one smaller), drawn from m with the given seed (batch k uses stream index
+// EvalIndexBase + k); the SAE sees scale·x and its reconstruction is divided by scale (scale
+// 0 or 1: no scaling).
 func Evaluate(m *Model, sae SAE, samples, batch int, seed uint64, scale float64) (Result, error) {
 	F, H, S := m.Config.NumFeatures, m.Config.HiddenDim, sae.Width()
 	if samples < 0 || batch < 1 || batch > MaxEvalBatch || int64(batch)*int64(max(S, H)) > MaxDictSize {
@@ -285,7 +291,7 @@ func Evaluate(m *Model, sae SAE, samples, batch int, seed uint64, scale float64)
 	z, xhat := make([]float32, batch*S), make([]float32, batch*H)
 	for k := 0; k*batch < samples; k++ {
 		n := min(batch, samples-k*batch)
-		m.Sample(&a, x[:n*H], n, seed, uint64(k))
+		m.Sample(&a, x[:n*H], n, seed, EvalIndexBase+uint64(k))
 		in := x[:n*H]
 		if scale != 0 && scale != 1 {
 			for i, v := range in {
