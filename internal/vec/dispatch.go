@@ -31,6 +31,10 @@ package vec
 //	vec.ToyLanes.Run          otherwise (tests only: see the toy model)  vec.toyLanesGo                 vec.TestToyLanesTwins
 //	vec.ProjectD2             SIMD, F ≤ 8, positions < 2³¹               vec.projectD2SIMD              vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
 //	vec.ProjectD2             otherwise                                  vec.projectD2Go                vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
+//	vec.Gemm                  SIMD, the columns below n rounded to 16     vec.gemmTile                   vec.TestGemmEqualsPlainLoop, vec.TestGemmHardCasesMatchFMA32
+//	vec.Gemm                  otherwise (and the last n mod 16 columns)  vec.gemmGo                     vec.TestGemmEqualsPlainLoop, vec.TestGemmFloat64Bound
+//	vec.GemmSparse            SIMD                                       vec.gemmSparseRows             vec.TestGemmSparseEqualsPlainLoop
+//	vec.GemmSparse            otherwise                                  vec.gemmSparseGo               vec.TestGemmSparseEqualsPlainLoop
 //	standard SAE batch        the all-zero samples, once, weighted       sae.SAE.standardSample         sae.TestStandardLanesMatchReferenceBits, sae.TestStandardLargeMatchesSequentialBits
 //	standard SAE batch        d_in·d_sae ≤ 64: lanes                     vec.SAELanes.Run               sae.TestStandardLanesMatchReferenceBits, sae.TestTrainSameBitsWithPlainKernels
 //	standard SAE batch        d_in·d_sae > 64: over latents              sae.SAE.largeBatch             sae.TestStandardLargeMatchesSequentialBits

@@ -1,7 +1,8 @@
 // Package vec owns every hand-vectorised kernel of saelab's training and evaluation loops:
 // the row combinations (AddRows, AddRowsStrided, AddRowsStrided4, AddOuter, Axpy), LaneSums,
-// Adam, the standard SAE's and the toy model's 8-lane kernels (SAELanes, ToyLanes) and the
-// two-dimensional projection of sparse samples (ProjectD2). Its model is gonum's internal/asm:
+// Adam, the standard SAE's and the toy model's 8-lane kernels (SAELanes, ToyLanes), the
+// two-dimensional projection of sparse samples (ProjectD2), and the float32 matrix products
+// of the synthetic-data SAEs (Gemm, GemmSparse). Its model is gonum's internal/asm:
 // one package holds the fast code and its plain twins, and the rest of saelab calls it.
 //
 // # Convention
@@ -14,7 +15,9 @@
 //     operations in the same order.
 //   - foo_simd.go (build tag goexperiment.simd && amd64): fooSIMD, the archsimd twin, which
 //     vectorises across independent outputs (or lanes) and keeps each output's own sequence of
-//     operations, with no fused multiply-add, so its bits are fooGo's.
+//     operations, so its bits are fooGo's. The float64 kernels use no fused multiply-add; the
+//     float32 products (Gemm, GemmSparse) fuse every step, and their plain twins emulate the
+//     fused operation exactly (FMA32), because multiply-then-add would halve their speed.
 //   - dispatch_simd.go and dispatch_nosimd.go: foo, which picks the twin. The plain build
 //     always calls fooGo (never a stub); the SIMD build calls fooSIMD when SIMD is true and the
 //     shape fills a vector, fooGo otherwise. dispatch.go tabulates every rule, for this

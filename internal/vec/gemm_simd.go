@@ -7,9 +7,6 @@ import (
 	"unsafe"
 )
 
-// gemmSIMD reports whether Gemm uses the AVX-512 kernel (checked once at start-up).
-var gemmSIMD = archsimd.X86.AVX512()
-
 // gemmMR is the number of rows a worker block is rounded to: the micro-kernel's height.
 const gemmMR = 2
 
@@ -27,7 +24,7 @@ const (
 
 // gemmRows computes rows [i0, i1) of Gemm, with buf as packing space (len ≥ gemmKC·gemmNC).
 func gemmRows(c, x, w []float32, m, k, n, i0, i1 int, buf []float32) {
-	if !gemmSIMD {
+	if !SIMD {
 		gemmGo(c, x, w, m, k, n, i0, i1, 0, n)
 		return
 	}
@@ -183,7 +180,7 @@ func gemm1x1(kn int, a, b unsafe.Pointer, ldb int, c unsafe.Pointer) {
 // sequential streams (the rows of a large w are rarely cached, and sequential reads let the
 // prefetchers help). The last n mod 16 columns take the plain loop.
 func gemmSparseRows(c []float32, off []int, idx []int32, val []float32, w []float32, n, i0, i1 int) {
-	if !gemmSIMD {
+	if !SIMD {
 		gemmSparseGo(c, off, idx, val, w, n, i0, i1, 0, n)
 		return
 	}
