@@ -18,16 +18,25 @@ type TrainConfig struct {
 	Beta1     float64 `yaml:"adam_beta1"`
 	Beta2     float64 `yaml:"adam_beta2"`
 	Eps       float64 `yaml:"adam_eps"`
+	// Optimizer is "adam" (spec §1.7; "" means adam) or "adamw": the same Adam step after a
+	// decoupled weight decay θ ← θ·(1 − lr·wd) of W and b_final (spec §1.9, optim.Decay).
+	Optimizer string `yaml:"optimizer"`
+	// WeightDecay is AdamW's decoupled weight decay; adam ignores it.
+	WeightDecay float64 `yaml:"weight_decay"`
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.
 func DefaultTrainConfig() TrainConfig {
-	return TrainConfig{BatchSize: 1024, Steps: 5000, LogFreq: 50, LR: 1e-3, Schedule: "constant", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	return TrainConfig{BatchSize: 1024, Steps: 5000, LogFreq: 50, LR: 1e-3, Schedule: "constant", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
+		Optimizer: optim.NameAdam, WeightDecay: optim.DefaultWeightDecay}
 }
 
 // Validate reports the first field out of range.
 func (c TrainConfig) Validate() error {
-	return optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps)
+	if err := optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps); err != nil {
+		return err
+	}
+	return optim.ValidateOptimizer(c.Optimizer, c.WeightDecay)
 }
 
 // LogEntry is one logged step of toy-model training: loss/I and the lr (spec §1.7 step 7).
@@ -67,6 +76,9 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	board := par.NewBoard(I) // each instance's [steps done, latest logged loss] for the progress callback
 	run := func(i int) {
 		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
+		if tc.Optimizer == optim.NameAdamW {
+			t.wd = tc.WeightDecay
+		}
 		li := 0
 		var latest float64
 		for step := 0; step < tc.Steps; step++ {
@@ -132,6 +144,7 @@ type trainer struct {
 	ib     InstBatch
 	sc     *Scratch
 	gW, gB []float64
+	wd     float64 // AdamW's decoupled weight decay; 0 for Adam
 }
 
 func (m *Model) newTrainer(i, B int, s *rng.Stream) *trainer {
@@ -152,6 +165,8 @@ func (t *trainer) step(adam *optim.Adam, lr, bc1, bc2 float64, wantLoss bool) fl
 	}
 	L := m.lossGrad(i, &t.ib, t.B, t.gW, t.gB, t.sc, wantLoss)
 	wlo, blo := i*H*F, i*F
+	optim.Decay(m.W[wlo:wlo+H*F], lr, t.wd) // AdamW (spec §1.9); nothing for wd = 0
+	optim.Decay(m.BFinal[blo:blo+F], lr, t.wd)
 	adam.Update(0, wlo, m.W[wlo:wlo+H*F], t.gW, lr, bc1, bc2)
 	adam.Update(1, blo, m.BFinal[blo:blo+F], t.gB, lr, bc1, bc2)
 	return L
