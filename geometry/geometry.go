@@ -182,7 +182,9 @@ func Run(ctx context.Context, c Config, obs Observer) (*Result, error) {
 	t0 := time.Now()
 	var prog func(toymodel.Progress)
 	if obs != nil {
-		prog = func(p toymodel.Progress) { obs(Progress{Step: p.Step, Steps: p.Steps, Loss: p.Loss, Elapsed: time.Since(t0)}) }
+		prog = func(p toymodel.Progress) {
+			obs(Progress{Step: p.Step, Steps: p.Steps, Loss: p.Loss, Elapsed: time.Since(t0)})
+		}
 	}
 	// toymodel.Train runs to the end; a cancelled context is reported once it returns.
 	if _, err := toymodel.Train(m, c.trainConfig(), c.Seed, prog); err != nil {

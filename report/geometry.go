@@ -111,12 +111,16 @@ func geometryFigure(in *Geometry) *figure {
 	for _, fr := range geometryFractions {
 		shapes = append(shapes, obj{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": fr.v, "y1": fr.v,
 			"line": obj{"color": "rgba(128,0,128,0.35)", "width": 1}, "layer": "below"})
-		ann = append(ann, obj{"text": fr.name, "xref": "paper", "x": 1, "xanchor": "left", "yref": "y", "y": fr.v,
+		ya := "bottom" // 2/5 and 3/8 are close: one label above its line, the other below
+		if fr.v == 3.0/8 {
+			ya = "top"
+		}
+		ann = append(ann, obj{"text": fr.name, "xref": "paper", "x": 1, "xanchor": "left", "yref": "y", "y": fr.v, "yanchor": ya,
 			"showarrow": false, "font": obj{"size": 11, "color": "#805080"}})
 	}
 	return &figure{ID: "geometry-dims", Kind: "plot", Data: data, Config: plotConfig(), Layout: obj{
-		"title":  obj{"text": "Number of Hidden Dimensions per Embedded Feature", "x": 0.02, "xanchor": "left"},
-		"width":  1000, "height": 560,
+		"title": obj{"text": "Number of Hidden Dimensions per Embedded Feature", "x": 0.02, "xanchor": "left"},
+		"width": 1000, "height": 560,
 		"margin": obj{"l": 80, "r": 170, "t": 60, "b": 60},
 		"xaxis":  obj{"type": "log", "title": obj{"text": "1/(1-S), <-- dense | sparse -->"}},
 		"yaxis":  obj{"title": obj{"text": "Dimensionality, or m/||W||_F^2"}, "range": []float64{0, 1.05}},
@@ -233,7 +237,7 @@ func buildGeometry(in Geometry) (*pageData, error) {
 	}
 	pd := newPage(title, in.Version, in.Seed, in.Generated, in.ConfigYAML)
 	secs := []*section{{ID: "dimensionality", Heading: "Feature dimensionality",
-		Sub: fmt.Sprintf("%d densities. Line: dimensions per embedded feature m/‖W‖²_F of each model; dots: each feature's dimensionality D_f = ‖W_f‖²/Σ_g (Ŵ_f·W_g)². Faint lines: the fractions of the regular geometries.", len(in.P)),
+		Sub:   fmt.Sprintf("%d densities. Line: dimensions per embedded feature m/‖W‖²_F of each model; dots: each feature's dimensionality D_f = ‖W_f‖²/Σ_g (Ŵ_f·W_g)². Faint lines: the fractions of the regular geometries.", len(in.P)),
 		Items: []item{{Fig: geometryFigure(&in)}}}}
 	if len(in.Models) > 0 {
 		var names []string

@@ -148,7 +148,7 @@ func phaseMapsFigure(in *PhaseDiagram) *figure {
 		"width": ml + plotW + mr, "height": mt + phasePanelPx + mb,
 		"margin":    obj{"l": ml, "r": mr, "t": mt, "b": mb},
 		"hovermode": "closest", "plot_bgcolor": "#ffffff",
-		"legend":    obj{"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
+		"legend": obj{"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
 	}
 	title := fmt.Sprintf("Extra feature: n=%d, m=%d", in.NFeatures, in.DHidden)
 	titles := []string{title + " (" + in.Aggregate + ")", "Continuous: hue σ̄ (blue 0 → red ≥ 1), saturation n̄", "Theory (closed form)"}
@@ -266,7 +266,7 @@ func phaseOverlays(in *PhaseDiagram, pn phasePanel, legend bool) []obj {
 	out = append(out, obj{"type": "scatter", "mode": "markers", "x": nums{in.TripleR}, "y": nums{in.TripleP}, "xaxis": pn.x, "yaxis": pn.y,
 		"name": fmt.Sprintf("triple point (%.3g, %.4g)", in.TripleR, in.TripleP), "legendgroup": "triple", "showlegend": legend,
 		"hovertemplate": fmt.Sprintf("triple point r = %.3g, p = %.4g<extra></extra>", in.TripleR, in.TripleP),
-		"marker": obj{"symbol": "star", "size": 13, "color": "#ffd400", "line": obj{"width": 1.2, "color": "#111"}}})
+		"marker":        obj{"symbol": "star", "size": 13, "color": "#ffd400", "line": obj{"width": 1.2, "color": "#111"}}})
 	return out
 }
 
