@@ -21,7 +21,8 @@ type Config struct {
 	BatchSize int     `json:"batch_size" yaml:"batch_size"`
 	LR        float64 `json:"lr" yaml:"lr"`
 	Schedule  string  `json:"lr_schedule" yaml:"lr_schedule"`
-	// Optimizer is "adamw" (the default, §4.2) or "adam".
+	// Optimizer is "adamw" (the default, §4.2) or "adam"; WeightDecay is AdamW's decoupled
+	// weight decay (0 means 0.01, as in toymodel.TrainConfig).
 	Optimizer   string  `json:"optimizer" yaml:"optimizer"`
 	WeightDecay float64 `json:"weight_decay" yaml:"weight_decay"`
 	Beta1       float64 `json:"adam_beta1" yaml:"adam_beta1"`

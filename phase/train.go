@@ -91,6 +91,7 @@ func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int
 	out := trained{W: make([]float64, n*H*F), B: make([]float64, n*F)}
 	bc1, bc2 := c.biasCorrections()
 	sched, _ := optim.ParseSchedule(c.Schedule)
+	decay := c.toyTrainConfig().DecoupledDecay() // as toymodel.Train applies it
 	nb := (n + lanes - 1) / lanes
 	var failed atomic.Bool
 	par.ForEach(nb, func(blk int) {
@@ -102,7 +103,7 @@ func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int
 		for l := 0; l < hi-lo; l++ {
 			bl.setLane(l, c, ins[lo+l])
 		}
-		opt, _ := optim.New(c.Optimizer, c.Beta1, c.Beta2, c.Eps, c.WeightDecay, len(bl.theta))
+		opt, _ := optim.New(c.Optimizer, c.Beta1, c.Beta2, c.Eps, decay, len(bl.theta))
 		m, reported := int64(hi-lo), 0
 		for step := 0; step < c.Steps; step++ {
 			if step%progressEvery == 0 && step > 0 {

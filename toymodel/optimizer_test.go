@@ -21,17 +21,18 @@ func trainSmall(t *testing.T, tc TrainConfig) *Model {
 	return m
 }
 
-// AdamW with weight decay 0 trains bit for bit as Adam; with decay, Train equals a loop of
-// the exported pieces (a fresh batch, LossGradInstance, optim.AdamW) on the same streams.
+// Train with adamw equals a loop of the exported pieces (a fresh batch, LossGradInstance,
+// optim.AdamW) on the same streams, and differs from adam.
 func TestTrainAdamW(t *testing.T) {
 	tc := DefaultTrainConfig()
 	tc.Steps, tc.LR = 60, 1e-2
 	adam := trainSmall(t, tc)
-	tc.Optimizer, tc.WeightDecay = optim.NameAdamW, 0
-	if w0 := trainSmall(t, tc); !sameFloatBits(adam.W, w0.W) || !sameFloatBits(adam.BFinal, w0.BFinal) {
-		t.Fatal("adamw with weight_decay 0 differs from adam")
+	explicit := tc
+	explicit.Optimizer = optim.NameAdam
+	if a2 := trainSmall(t, explicit); !sameFloatBits(adam.W, a2.W) {
+		t.Fatal(`optimizer "adam" differs from the default`)
 	}
-	tc.WeightDecay = 0.3
+	tc.Optimizer, tc.WeightDecay = optim.NameAdamW, 0.3
 	got := trainSmall(t, tc)
 	if sameFloatBits(got.W, adam.W) {
 		t.Fatal("weight decay changed nothing")
@@ -68,8 +69,20 @@ func TestTrainAdamW(t *testing.T) {
 
 func TestTrainConfigOptimizer(t *testing.T) {
 	tc := DefaultTrainConfig()
-	if tc.Optimizer != "adam" || tc.WeightDecay != 0.01 {
-		t.Fatalf("defaults: optimizer %q, weight_decay %v", tc.Optimizer, tc.WeightDecay)
+	if tc.Optimizer != "" || tc.WeightDecay != 0 || tc.DecoupledDecay() != 0 {
+		t.Fatalf("defaults: optimizer %q, weight_decay %v (Adam, unchanged configs)", tc.Optimizer, tc.WeightDecay)
+	}
+	tc.Optimizer = "adamw"
+	if tc.DecoupledDecay() != 0.01 {
+		t.Fatalf("adamw's default decay = %v, want 0.01", tc.DecoupledDecay())
+	}
+	tc.WeightDecay = 0.2
+	if tc.DecoupledDecay() != 0.2 {
+		t.Fatalf("adamw's decay = %v, want 0.2", tc.DecoupledDecay())
+	}
+	tc.Optimizer = "adam"
+	if tc.DecoupledDecay() != 0 {
+		t.Fatal("adam decays")
 	}
 	tc.Optimizer = "lion"
 	if err := tc.Validate(); err == nil {

@@ -20,15 +20,27 @@ type TrainConfig struct {
 	Eps       float64 `yaml:"adam_eps"`
 	// Optimizer is "adam" (spec §1.7; "" means adam) or "adamw": the same Adam step after a
 	// decoupled weight decay θ ← θ·(1 − lr·wd) of W and b_final (spec §1.9, optim.Decay).
-	Optimizer string `yaml:"optimizer"`
-	// WeightDecay is AdamW's decoupled weight decay; adam ignores it.
-	WeightDecay float64 `yaml:"weight_decay"`
+	Optimizer string `yaml:"optimizer,omitempty"`
+	// WeightDecay is AdamW's decoupled weight decay wd; 0 means optim.DefaultWeightDecay
+	// (0.01; an AdamW without decay is Adam). Adam ignores it.
+	WeightDecay float64 `yaml:"weight_decay,omitempty"`
+}
+
+// DecoupledDecay is the weight decay Train applies before each Adam step: 0 for adam, and for
+// adamw WeightDecay (0 meaning optim.DefaultWeightDecay).
+func (c TrainConfig) DecoupledDecay() float64 {
+	switch {
+	case c.Optimizer != optim.NameAdamW:
+		return 0
+	case c.WeightDecay == 0:
+		return optim.DefaultWeightDecay
+	}
+	return c.WeightDecay
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.
 func DefaultTrainConfig() TrainConfig {
-	return TrainConfig{BatchSize: 1024, Steps: 5000, LogFreq: 50, LR: 1e-3, Schedule: "constant", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
-		Optimizer: optim.NameAdam, WeightDecay: optim.DefaultWeightDecay}
+	return TrainConfig{BatchSize: 1024, Steps: 5000, LogFreq: 50, LR: 1e-3, Schedule: "constant", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 }
 
 // Validate reports the first field out of range.
@@ -76,9 +88,7 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	board := par.NewBoard(I) // each instance's [steps done, latest logged loss] for the progress callback
 	run := func(i int) {
 		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
-		if tc.Optimizer == optim.NameAdamW {
-			t.wd = tc.WeightDecay
-		}
+		t.wd = tc.DecoupledDecay()
 		li := 0
 		var latest float64
 		for step := 0; step < tc.Steps; step++ {
