@@ -2,26 +2,31 @@ package phase
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 )
 
-// l3Seeds is how many seeds the outcome tests train. Where the lane kernels run vectorised
-// (GOEXPERIMENT=simd on AVX-512) that is the 5 of phase-diagrams §4.8; the plain kernels give
-// the same bits (TestKernelBitsEqualPlain), eight times slower, so the plain build checks the
-// first seed only, which keeps the package's tests within minutes there.
-func l3Seeds() int {
-	if laneSIMD {
-		return 5
+// l3Seeds is how many seeds the outcome tests train: the 5 of phase-diagrams §4.8, or 0 (the
+// tests skip) where the lane kernels are not vectorised — the plain build, or a machine without
+// AVX-512 — unless SAELAB_L3 is set. The plain kernels give the SIMD kernels' bits
+// (TestKernelBitsEqualPlain, TestPlainFastBitsEqualPlain), so the outcomes are the same
+// there, and training them with plain Go takes eight times as long (about 15 CPU-minutes).
+func l3Seeds(t *testing.T) int {
+	if testing.Short() {
+		t.Skip("trains thousands of toy models; skipped with -short")
 	}
-	return 1
+	if !laneSIMD && os.Getenv("SAELAB_L3") == "" {
+		t.Skip("the plain kernels give the vectorised kernels' bits; set SAELAB_L3=1 to train the outcomes with them anyway")
+	}
+	return 5
 }
 
 // l3 trains experiment exp on an N-grid for each seed, 3000 steps (the outcomes of §4.8 are
 // those of the full 10,000; see the package documentation), and counts the seeds whose
 // outcomes pass under the aggregation mode.
 func l3(t *testing.T, exp, N int, mode string) (pass, seeds int) {
-	seeds = l3Seeds()
+	seeds = l3Seeds(t)
 	for seed := 0; seed < seeds; seed++ {
 		c := DefaultConfig(exp)
 		c.Grid, c.Steps, c.Seed = N, 3000, uint64(seed)
@@ -65,23 +70,17 @@ func l3(t *testing.T, exp, N int, mode string) (pass, seeds int) {
 // same-sign overlap, loss ~20× the antipodal pair's), and the mean over nine instances labels
 // the cell confused or dedicated/not represented. Item 1 holds with either.
 func TestOutcomeExperiment1(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains 5 × 4000 toy models; skipped with -short")
-	}
 	pass, seeds := l3(t, 1, 20, AggBest)
-	if pass < seeds-seeds/5 {
-		t.Fatalf("§4.8 items 1–4 pass in %d of %d seeds, want ≥ %d", pass, seeds, seeds-seeds/5)
+	if pass < 4 {
+		t.Fatalf("§4.8 items 1–4 pass in %d of %d seeds, want ≥ 4", pass, seeds)
 	}
 }
 
 // Experiment 2 (n = 3, m = 2) at grid 10 against §4.8 items 1–2 with the paper's aggregation,
 // passing in ≥ 4 of 5 seeds.
 func TestOutcomeExperiment2(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains 5 × 1000 toy models; skipped with -short")
-	}
 	pass, seeds := l3(t, 2, 10, AggPaper)
-	if pass < seeds-seeds/5 {
-		t.Fatalf("§4.8 items 1–2 pass in %d of %d seeds, want ≥ %d", pass, seeds, seeds-seeds/5)
+	if pass < 4 {
+		t.Fatalf("§4.8 items 1–2 pass in %d of %d seeds, want ≥ 4", pass, seeds)
 	}
 }
