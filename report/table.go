@@ -27,6 +27,15 @@ type column struct {
 	Text, Key string
 }
 
+// plainColumns are headers without a summary.json key.
+func plainColumns(texts ...string) []column {
+	out := make([]column, len(texts))
+	for k, t := range texts {
+		out[k] = column{Text: t}
+	}
+	return out
+}
+
 type tableRow struct {
 	Cells    []string
 	Animated bool // the instance is in the animation

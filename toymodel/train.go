@@ -19,6 +19,24 @@ type TrainConfig struct {
 	Beta1     float64 `yaml:"adam_beta1"`  // Adam β1
 	Beta2     float64 `yaml:"adam_beta2"`  // Adam β2
 	Eps       float64 `yaml:"adam_eps"`    // Adam ε
+	// Optimizer is "adam" (spec §1.7; "" means adam) or "adamw": the same Adam step after a
+	// decoupled weight decay θ ← θ·(1 − lr·wd) of W and b_final (spec §1.9, optim.Decay).
+	Optimizer string `yaml:"optimizer,omitempty"`
+	// WeightDecay is AdamW's decoupled weight decay wd; 0 means optim.DefaultWeightDecay
+	// (0.01; an AdamW without decay is Adam). Adam ignores it.
+	WeightDecay float64 `yaml:"weight_decay,omitempty"`
+}
+
+// DecoupledDecay is the weight decay Train applies before each Adam step: 0 for adam, and for
+// adamw WeightDecay (0 meaning optim.DefaultWeightDecay).
+func (c TrainConfig) DecoupledDecay() float64 {
+	switch {
+	case c.Optimizer != optim.NameAdamW:
+		return 0
+	case c.WeightDecay == 0:
+		return optim.DefaultWeightDecay
+	}
+	return c.WeightDecay
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.
@@ -28,7 +46,10 @@ func DefaultTrainConfig() TrainConfig {
 
 // Validate reports the first field out of range.
 func (c TrainConfig) Validate() error {
-	return optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps)
+	if err := optim.ValidateLoop(c.BatchSize, c.Steps, c.LogFreq, c.LR, c.Schedule, c.Beta1, c.Beta2, c.Eps); err != nil {
+		return err
+	}
+	return optim.ValidateOptimizer(c.Optimizer, c.WeightDecay)
 }
 
 // LogEntry is one logged step of toy-model training: loss/I and the lr (spec §1.7 step 7).
@@ -68,6 +89,7 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	board := par.NewBoard(I) // each instance's [steps done, latest logged loss] for the progress callback
 	run := func(i int) {
 		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
+		t.wd = tc.DecoupledDecay()
 		li := 0
 		var latest float64
 		for step := 0; step < tc.Steps; step++ {
@@ -133,6 +155,7 @@ type trainer struct {
 	ib     InstBatch
 	sc     *Scratch
 	gW, gB []float64
+	wd     float64 // AdamW's decoupled weight decay; 0 for Adam
 }
 
 func (m *Model) newTrainer(i, B int, s *rng.Stream) *trainer {
@@ -153,6 +176,8 @@ func (t *trainer) step(adam *optim.Adam, lr, bc1, bc2 float64, wantLoss bool) fl
 	}
 	L := m.lossGrad(i, &t.ib, t.B, t.gW, t.gB, t.sc, wantLoss)
 	wlo, blo := i*H*F, i*F
+	optim.Decay(m.W[wlo:wlo+H*F], lr, t.wd) // AdamW (spec §1.9); nothing for wd = 0
+	optim.Decay(m.BFinal[blo:blo+F], lr, t.wd)
 	adam.Update(0, wlo, m.W[wlo:wlo+H*F], t.gW, lr, bc1, bc2)
 	adam.Update(1, blo, m.BFinal[blo:blo+F], t.gB, lr, bc1, bc2)
 	return L
