@@ -80,13 +80,18 @@ func ShardFromEnv(count int, getenv func(string) string) (Shard, error) {
 	return Shard{}, fmt.Errorf("--shard auto: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set; use --shard I/N to pick a shard by hand")
 }
 
+// unitsPerShard is how finely Assign cuts the work: a model's cells are kept together unless
+// they cost more than a quarter of a shard's share, so that the longest-first packing has
+// enough pieces to balance the shards within about a quarter of a piece.
+const unitsPerShard = 4
+
 // Assign gives each cell a shard in [0, n): deterministic (the same cells and n always give the
 // same assignment, in every process) and balanced by estimated cost.
 //
 // The cells of one toy model stay together where they can, so that the model is trained in
-// one shard: a model's cells form one unit, unless their cost exceeds a shard's fair share,
-// when they are cut into consecutive runs of about that share (the model is then trained in
-// each of their shards). Units go, most expensive first, to the shard with the least cost so
+// one shard: a model's cells form one unit, unless their cost exceeds a quarter of a shard's
+// fair share, when they are cut into consecutive runs of about that cost (the model is then
+// trained in each of their shards). Units go, most expensive first, to the shard with the least cost so
 // far (longest processing time first), ties to the lower index.
 func Assign(cells []Cell, n int) []int {
 	out := make([]int, len(cells))
@@ -117,7 +122,7 @@ func Assign(cells []Cell, n int) []int {
 		for _, k := range g {
 			cost += cells[k].Cost
 		}
-		parts := max(1, min(len(g), int(math.Ceil(cost/share-1e-9))))
+		parts := max(1, min(len(g), int(math.Ceil(cost/(share/unitsPerShard)-1e-9))))
 		per := cost / float64(parts)
 		u := unit{cost: mc}
 		for j, k := range g {
