@@ -18,6 +18,21 @@ type Shard struct{ Index, Count int }
 // String is "i/N".
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
+// SelectShard reads --shard: "" for the whole sweep, "auto" (ShardFromEnv with count from
+// --shards), or I/N.
+func SelectShard(spec string, count int, getenv func(string) string) (Shard, error) {
+	switch spec {
+	case "":
+		if count != 0 {
+			return Shard{}, fmt.Errorf("--shards %d: give --shard auto or --shard I/N with it", count)
+		}
+		return Shard{}, nil
+	case "auto":
+		return ShardFromEnv(count, getenv)
+	}
+	return ParseShard(spec)
+}
+
 // ParseShard reads --shard I/N.
 func ParseShard(s string) (Shard, error) {
 	i, n, ok := strings.Cut(s, "/")
