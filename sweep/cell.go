@@ -23,13 +23,13 @@ const (
 // by ctx goes back to pending.
 func (r *runner) runCell(ctx context.Context, c *Cell) error {
 	dir := filepath.Join(r.base, CellsDir, c.ID)
-	if err := os.RemoveAll(dir); err != nil { // what an interrupted attempt left
-		return r.fail(ctx, c, err)
-	}
 	_, err := r.db.Exec(`UPDATE cells SET status = 'running', started = ?, finished = NULL, host = ?, pid = ?, error = NULL,
 		attempts = attempts + 1 WHERE id = ?`, now(), r.host, os.Getpid(), c.ID)
 	if err != nil {
 		return err
+	}
+	if err := os.RemoveAll(dir); err != nil { // what an interrupted attempt left
+		return r.fail(ctx, c, err)
 	}
 	cfg := c.Config.Clone()
 	var p run.Plan
