@@ -21,45 +21,49 @@ import (
 //     grid {sae.arch: [standard, gated]} with zip {sae.arch: [topk, batchtopk], sae.k: [1, 0.125]}
 //     is one axis of four options: standard, gated, topk with k 1, batchtopk with k 0.125.
 
-// parseAxes reads grid and zip into f.axes and f.Keys.
-func (f *File) parseAxes(grid, zip *yaml.Node) error {
-	type keyed struct {
-		key    string
-		line   int
-		values []*yaml.Node
+// keyed is a grid or zip key with its values.
+type keyed struct {
+	key    string
+	line   int
+	values []*yaml.Node
+}
+
+// readKeys reads the keys of grid or zip (what), checking each key and value.
+func (f *File) readKeys(n *yaml.Node, what string) ([]keyed, error) {
+	if n == nil {
+		return nil, nil
 	}
-	read := func(n *yaml.Node, what string) ([]keyed, error) {
-		if n == nil {
-			return nil, nil
+	fields, err := mapping(n, what, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []keyed
+	for k, key := range orderedKeys(n) {
+		at, line := what+"."+key, n.Content[2*k].Line
+		if err := f.checkKey(key, line, at); err != nil {
+			return nil, err
 		}
-		fields, err := mapping(n, what, nil)
+		vals, err := values(fields[key], at)
 		if err != nil {
 			return nil, err
 		}
-		var out []keyed
-		for k, key := range orderedKeys(n) {
-			at := what + "." + key
-			if err := f.checkKey(key, n.Content[2*k].Line, at); err != nil {
+		for _, v := range vals {
+			if err := f.checkValue(key, line, v, at); err != nil {
 				return nil, err
 			}
-			vals, err := values(fields[key], at)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range vals {
-				if err := f.checkValue(key, n.Content[2*k].Line, v, at); err != nil {
-					return nil, err
-				}
-			}
-			out = append(out, keyed{key, n.Content[2*k].Line, vals})
 		}
-		return out, nil
+		out = append(out, keyed{key, line, vals})
 	}
-	g, err := read(grid, "grid")
+	return out, nil
+}
+
+// parseAxes reads grid and zip into f.axes and f.Keys.
+func (f *File) parseAxes(grid, zip *yaml.Node) error {
+	g, err := f.readKeys(grid, "grid")
 	if err != nil {
 		return err
 	}
-	z, err := read(zip, "zip")
+	z, err := f.readKeys(zip, "zip")
 	if err != nil {
 		return err
 	}
@@ -72,6 +76,12 @@ func (f *File) parseAxes(grid, zip *yaml.Node) error {
 				k.line, k.key, len(k.values), z[0].key, len(z[0].values))
 		}
 	}
+	return f.combine(g, z)
+}
+
+// combine makes the axes: one per grid key, the grid keys shared with the zip merged into one
+// axis followed by the zip's rows, or the zip's rows as one more axis.
+func (f *File) combine(g, z []keyed) error {
 	var zipRows axis
 	if len(z) > 0 {
 		zipRows = make(axis, len(z[0].values))

@@ -43,76 +43,104 @@ var rank = map[string]int{"pending": 0, "failed": 1, "running": 2, "done": 3}
 
 // ReadStatus reads a sweep's status from every results database under dir.
 func ReadStatus(dir string) (*Status, error) {
-	sources := map[int]string{} // -1: DIR/sweep.db
-	if p := filepath.Join(dir, DBFile); dbExists(p) {
-		sources[-1] = p
-	}
-	for i, p := range shardDBs(dir) {
-		sources[i] = p
-	}
-	if len(sources) == 0 {
+	shards := shardDBs(dir)
+	main := filepath.Join(dir, DBFile)
+	hasMain := dbExists(main)
+	if !hasMain && len(shards) == 0 {
 		return nil, fmt.Errorf("%s: %w", dir, errNoResults)
 	}
-	host, _ := os.Hostname()
-	best := map[string]CellRecord{}
-	var order []string
-	mainDone := map[string]bool{}
 	st := &Status{}
-	shardStats := map[int]*ShardStatus{}
-	for _, i := range append([]int{-1}, sortedShards(shardDBs(dir))...) {
-		path, ok := sources[i]
-		if !ok {
-			continue
-		}
-		res, err := readDB(path)
-		if err != nil {
+	agg := &statusAgg{host: hostname(), best: map[string]CellRecord{}, mainDone: map[string]bool{}, shards: map[int]*ShardStatus{}}
+	if hasMain {
+		if err := agg.add(st, main, -1); err != nil {
 			return nil, err
 		}
-		if st.Name == "" {
-			st.Name, st.Cells, st.Keys = res.Meta.Name, res.Meta.Cells, res.Meta.Keys
-		}
-		st.Shards = max(st.Shards, res.Meta.Shards)
-		var ss *ShardStatus
-		if i >= 0 {
-			ss = &ShardStatus{Index: i, Started: true}
-			shardStats[i] = ss
-		}
-		for _, c := range res.Cells {
-			if c.Status == "running" && c.Host == host && !alive(c.PID) {
-				c.Status = "pending"
-				c.Error = "interrupted"
-			}
-			if ss != nil && c.Shard == i {
-				ss.Own++
-				switch c.Status {
-				case "done":
-					ss.Done++
-				case "running":
-					ss.Running++
-				case "failed":
-					ss.Failed++
-				default:
-					ss.Pending++
-				}
-			}
-			if i == -1 && c.Status == "done" {
-				mainDone[c.ID] = true
-			}
-			prev, seen := best[c.ID]
-			if !seen {
-				order = append(order, c.ID)
-			}
-			if !seen || rank[c.Status] > rank[prev.Status] || (c.Status == "pending" && prev.Status == "pending" && c.Error != "") {
-				best[c.ID] = c
-			}
+	}
+	for _, i := range sortedShards(shards) {
+		if err := agg.add(st, shards[i], i); err != nil {
+			return nil, err
 		}
 	}
-	for _, id := range order {
-		c := best[id]
+	agg.count(st, hasMain)
+	for i := 0; i < st.Shards; i++ {
+		if ss, ok := agg.shards[i]; ok {
+			st.PerShard = append(st.PerShard, *ss)
+		} else {
+			st.PerShard = append(st.PerShard, ShardStatus{Index: i})
+		}
+	}
+	return st, nil
+}
+
+// statusAgg gathers the cells of several databases, keeping each cell's most advanced record.
+type statusAgg struct {
+	host     string
+	best     map[string]CellRecord
+	order    []string
+	mainDone map[string]bool
+	shards   map[int]*ShardStatus
+}
+
+// hostname is this host's name ("" if unknown).
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+// add reads the database at path (shard i, or -1 for DIR/sweep.db).
+func (a *statusAgg) add(st *Status, path string, i int) error {
+	res, err := readDB(path)
+	if err != nil {
+		return err
+	}
+	if st.Name == "" {
+		st.Name, st.Cells, st.Keys = res.Meta.Name, res.Meta.Cells, res.Meta.Keys
+	}
+	st.Shards = max(st.Shards, res.Meta.Shards)
+	var ss *ShardStatus
+	if i >= 0 {
+		ss = &ShardStatus{Index: i, Started: true}
+		a.shards[i] = ss
+	}
+	for _, c := range res.Cells {
+		if c.Status == "running" && c.Host == a.host && !alive(c.PID) {
+			c.Status, c.Error = "pending", "interrupted"
+		}
+		if ss != nil && c.Shard == i {
+			ss.Own++
+			switch c.Status {
+			case "done":
+				ss.Done++
+			case "running":
+				ss.Running++
+			case "failed":
+				ss.Failed++
+			default:
+				ss.Pending++
+			}
+		}
+		if i == -1 && c.Status == "done" {
+			a.mainDone[c.ID] = true
+		}
+		prev, seen := a.best[c.ID]
+		if !seen {
+			a.order = append(a.order, c.ID)
+		}
+		if !seen || rank[c.Status] > rank[prev.Status] || (c.Status == "pending" && prev.Status == "pending" && c.Error != "") {
+			a.best[c.ID] = c
+		}
+	}
+	return nil
+}
+
+// count sets the status's counts from each cell's most advanced record.
+func (a *statusAgg) count(st *Status, hasMain bool) {
+	for _, id := range a.order {
+		c := a.best[id]
 		switch c.Status {
 		case "done":
 			st.Done++
-			if _, ok := sources[-1]; ok && !mainDone[id] {
+			if hasMain && !a.mainDone[id] {
 				st.Unmerged++
 			}
 		case "running":
@@ -127,15 +155,7 @@ func ReadStatus(dir string) (*Status, error) {
 			}
 		}
 	}
-	st.Left += st.Cells - len(order)
-	for i := 0; i < st.Shards; i++ {
-		if ss, ok := shardStats[i]; ok {
-			st.PerShard = append(st.PerShard, *ss)
-		} else {
-			st.PerShard = append(st.PerShard, ShardStatus{Index: i})
-		}
-	}
-	return st, nil
+	st.Left += st.Cells - len(a.order)
 }
 
 // readDB reads one results database, read-only.
