@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -274,4 +275,71 @@ func TestSweepSlurm(t *testing.T) {
 		t.Fatalf("merge: %s\n%s", out, logText.String())
 	}
 	sameTable(t, "Slurm array merged", exportTable(t, dir), want)
+}
+
+// TestSweepRedrawCommand runs the command the sweep report shows for a cell (train-sae on the
+// cell's own config and model copy): it retrains the cell with the same results and draws its
+// run report.
+func TestSweepRedrawCommand(t *testing.T) {
+	ref, _ := reference(t)
+	res, err := sweep.ReadResults(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.ReportInput(ref)
+	row := in.Rows[7]
+	args := shellWords(row.Command)
+	if len(args) < 2 || args[0] != "saelab" || args[1] != "train-sae" {
+		t.Fatalf("command %q", row.Command)
+	}
+	out := filepath.Join(t.TempDir(), "redrawn")
+	for k := range args {
+		if strings.HasSuffix(args[k], "-report") {
+			args[k] = out
+		}
+	}
+	if code, msg := runCLI(t, append(args[1:], "--quiet")...); code != 0 {
+		t.Fatalf("%s: %s", row.Command, msg)
+	}
+	sum, err := store.ReadSummary(filepath.Join(out, store.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, _ := store.ReadSummary(filepath.Join(ref, res.Cells[7].Dir, store.SummaryFile))
+	a, b := sum.Runs[len(sum.Runs)-1], cell.Runs[len(cell.Runs)-1]
+	a.WallSeconds, b.WallSeconds = 0, 0
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("the redrawn run differs from the cell's:\n%+v\n%+v", a, b)
+	}
+	if _, err := os.Stat(filepath.Join(out, store.ReportFile)); err != nil {
+		t.Errorf("no report: %v", err)
+	}
+}
+
+// shellWords splits a command line of plain words and single-quoted words.
+func shellWords(s string) []string {
+	var out []string
+	var cur strings.Builder
+	in, any := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			in, any = !in, true
+		case r == ' ' && !in:
+			if any {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteRune(r)
+			any = true
+		}
+	}
+	if any {
+		out = append(out, cur.String())
+	}
+	return out
 }
