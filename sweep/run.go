@@ -70,6 +70,9 @@ type modelSlot struct {
 // killed at any moment loses at most its cells in flight, which the next run redoes.
 func Run(ctx context.Context, f *File, o Options) (*Result, error) {
 	t0 := time.Now()
+	if o.Out == "" {
+		return nil, errors.New("--out: missing; name the sweep directory")
+	}
 	cells, err := f.Cells()
 	if err != nil {
 		return nil, err
