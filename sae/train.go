@@ -102,7 +102,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 			progress(boardProgress(board, I, tc.Steps, func(st int) float64 { return tc.LR * sched(st, tc.Steps) }))
 		}
 	}
-	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
+	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
 
 	for r, st := range resampleSteps {
 		n := 0

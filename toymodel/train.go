@@ -18,6 +18,10 @@ type TrainConfig struct {
 	Beta1     float64 `yaml:"adam_beta1"`
 	Beta2     float64 `yaml:"adam_beta2"`
 	Eps       float64 `yaml:"adam_eps"`
+	// Workers bounds the instances trained at once (0: GOMAXPROCS), for a caller that trains
+	// several models side by side (a sweep's parallel cells). It is not part of the config
+	// format and cannot change a result.
+	Workers int `yaml:"-"`
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.
@@ -103,7 +107,7 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 			progress(p)
 		}
 	}
-	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
+	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
 	log := make([]LogEntry, len(logSteps))
 	for k, st := range logSteps {
 		var L float64
