@@ -32,6 +32,7 @@ func (r *runner) runCell(ctx context.Context, c *Cell) error {
 		return r.fail(ctx, c, err)
 	}
 	cfg := c.Config.Clone()
+	cfg.ModelTrain.Workers, cfg.SAETrain.Workers = r.workers, r.workers
 	var p run.Plan
 	if r.f.SAE {
 		model, err := r.model(ctx, c)
@@ -135,7 +136,9 @@ func (r *runner) trainModel(ctx context.Context, c *Cell) (string, error) {
 		return "", err
 	}
 	t0 := time.Now()
-	_, err := run.Execute(ctx, run.TrainModelPlan(c.Config.Clone()), run.Options{Out: dir, NoReport: true, NoDataLog: true})
+	cfg := c.Config.Clone()
+	cfg.ModelTrain.Workers = r.workers
+	_, err := run.Execute(ctx, run.TrainModelPlan(cfg), run.Options{Out: dir, NoReport: true, NoDataLog: true})
 	wall := time.Since(t0).Seconds()
 	r.observe(ModelTrained{Key: c.ModelKey, Seconds: wall, Err: err})
 	if err != nil {

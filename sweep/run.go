@@ -47,6 +47,8 @@ type runner struct {
 	base  string // where this process writes: root or root/shards/<i>
 	db    *sql.DB
 	host  string
+	// workers bounds each cell's instance workers (its TrainConfigs' Workers).
+	workers int
 
 	obsMu sync.Mutex
 	obs   Observer
@@ -84,6 +86,9 @@ func Run(ctx context.Context, f *File, o Options) (*Result, error) {
 	if r.o.Jobs <= 0 {
 		r.o.Jobs = runtime.GOMAXPROCS(0)
 	}
+	// The two levels share the cores: Jobs cells at a time, each training its instances on
+	// GOMAXPROCS/Jobs workers (at least one), so that cells × workers ≤ GOMAXPROCS.
+	r.workers = max(1, runtime.GOMAXPROCS(0)/r.o.Jobs)
 	if f.Base.ModelPath != "" {
 		if r.lm, err = loadModel(f.Base.ModelPath); err != nil {
 			return nil, err
