@@ -74,7 +74,12 @@ func Decode(data []byte, c *Config) error {
 	if len(doc.Content) == 0 {
 		return nil
 	}
-	root := doc.Content[0]
+	return DecodeNode(doc.Content[0], c)
+}
+
+// DecodeNode is Decode on a parsed YAML node (a mapping of sections, or null for all
+// defaults), e.g. a section of a larger file: errors name the node's own lines.
+func DecodeNode(root *yaml.Node, c *Config) error {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil
 	}

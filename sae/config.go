@@ -133,6 +133,10 @@ type TrainConfig struct {
 	Beta1            float64 `yaml:"adam_beta1"`         // Adam β1
 	Beta2            float64 `yaml:"adam_beta2"`         // Adam β2
 	Eps              float64 `yaml:"adam_eps"`           // Adam ε
+	// Workers bounds the instances trained at once (0: GOMAXPROCS), for a caller that trains
+	// several SAEs side by side (a sweep's parallel cells). It is not part of the config
+	// format and cannot change a result.
+	Workers int `yaml:"-"`
 }
 
 // DefaultTrainConfig is the reference's optimize defaults.

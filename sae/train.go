@@ -103,7 +103,7 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 			progress(boardProgress(board, I, tc.Steps, lr))
 		}
 	}
-	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
+	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
 
 	log.finish(resampleSteps, resampled, logSteps, scal, fracMean, nT, lr)
 	if progress != nil {

@@ -25,6 +25,10 @@ type TrainConfig struct {
 	// WeightDecay is AdamW's decoupled weight decay wd; 0 means optim.DefaultWeightDecay
 	// (0.01; an AdamW without decay is Adam). Adam ignores it.
 	WeightDecay float64 `yaml:"weight_decay,omitempty"`
+	// Workers bounds the instances trained at once (0: GOMAXPROCS), for a caller that trains
+	// several models side by side (a sweep's parallel cells). It is not part of the config
+	// format and cannot change a result.
+	Workers int `yaml:"-"`
 }
 
 // DecoupledDecay is the weight decay Train applies before each Adam step: 0 for adam, and for
@@ -126,7 +130,7 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 			progress(p)
 		}
 	}
-	par.ForEachBlockTicking(I, run, 100*time.Millisecond, tick)
+	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
 	log := make([]LogEntry, len(logSteps))
 	for k, st := range logSteps {
 		var L float64

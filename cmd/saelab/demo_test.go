@@ -51,7 +51,9 @@ func tinyDemo(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	maybeRunAsMain()
 	code := m.Run()
+	cleanupSweepTests()
 	if tinyDemoDir != "" {
 		os.RemoveAll(filepath.Dir(tinyDemoDir))
 	}

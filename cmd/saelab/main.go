@@ -86,7 +86,7 @@ Start with:  saelab demo`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addProfileFlags(root)
 	root.AddCommand(newDemoCmd(), newCompareCmd(), newTrainModelCmd(), newTrainSAECmd(),
-		newReportCmd(), newBenchCmd(), newVersionCmd())
+		newReportCmd(), newSweepCmd(), newBenchCmd(), newVersionCmd())
 	return root
 }
 

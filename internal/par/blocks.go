@@ -27,8 +27,16 @@ func Sum(s []Slot) uint64 {
 // instances' parameters share cache lines; keeping them on one worker avoids the lines
 // bouncing between cores at every step. As with ForEach, callers give each i its own slices
 // and random stream, so the schedule cannot change any result.
-func ForEachBlock(n int, run func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func ForEachBlock(n int, run func(i int)) { ForEachBlockN(n, 0, run) }
+
+// ForEachBlockN is ForEachBlock on at most workers workers (0 or less: GOMAXPROCS), e.g. for a
+// caller that runs several such loops side by side. The blocks, and so the results, are the
+// schedule's only difference.
+func ForEachBlockN(n, workers int, run func(i int)) {
+	if workers <= 0 || workers > runtime.GOMAXPROCS(0) {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			run(i)

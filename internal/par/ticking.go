@@ -8,8 +8,13 @@ import (
 // ForEachBlockTicking is ForEachBlock that also calls tick every interval while the work
 // runs (tick may be nil). tick only reads published state, so it cannot change any result.
 func ForEachBlockTicking(n int, run func(i int), interval time.Duration, tick func()) {
+	ForEachBlockTickingN(n, 0, run, interval, tick)
+}
+
+// ForEachBlockTickingN is ForEachBlockTicking on at most workers workers (ForEachBlockN).
+func ForEachBlockTickingN(n, workers int, run func(i int), interval time.Duration, tick func()) {
 	if tick == nil {
-		ForEachBlock(n, run)
+		ForEachBlockN(n, workers, run)
 		return
 	}
 	stop := make(chan struct{})
@@ -28,7 +33,7 @@ func ForEachBlockTicking(n int, run func(i int), interval time.Duration, tick fu
 			}
 		}
 	}()
-	ForEachBlock(n, run)
+	ForEachBlockN(n, workers, run)
 	close(stop)
 	wg.Wait()
 }

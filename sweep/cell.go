@@ -1,0 +1,153 @@
+package sweep
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"saelab/run"
+	"saelab/store"
+)
+
+// Directory layout under the sweep directory (or a shard's).
+const (
+	CellsDir  = "cells"  // cells/<id>/: one run directory per cell
+	ModelsDir = "models" // models/<model key>/: the shared toy models (train-model directories)
+)
+
+// runCell runs one cell into cells/<id>/ and records it: running, then (in one transaction,
+// once every file is written) done with its runs, or failed with the error. A cell interrupted
+// by ctx goes back to pending.
+func (r *runner) runCell(ctx context.Context, c *Cell) error {
+	dir := filepath.Join(r.base, CellsDir, c.ID)
+	_, err := r.db.Exec(`UPDATE cells SET status = 'running', started = ?, finished = NULL, host = ?, pid = ?, error = NULL,
+		attempts = attempts + 1 WHERE id = ?`, now(), r.host, os.Getpid(), c.ID)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil { // what an interrupted attempt left
+		return r.fail(ctx, c, err)
+	}
+	cfg := c.Config.Clone()
+	cfg.ModelTrain.Workers, cfg.SAETrain.Workers = r.workers, r.workers
+	var p run.Plan
+	if r.f.SAE {
+		model, err := r.model(ctx, c)
+		if err != nil {
+			return r.fail(ctx, c, fmt.Errorf("toy model: %w", err))
+		}
+		cfg.ModelPath = model
+		p = run.TrainSAEPlan(cfg)
+	} else {
+		p = run.TrainModelPlan(cfg)
+	}
+	t0 := time.Now()
+	d, err := run.Execute(ctx, p, run.Options{Out: dir, NoReport: !r.o.KeepLogs, NoDataLog: !r.o.KeepLogs})
+	wall := time.Since(t0).Seconds()
+	if err != nil {
+		return r.fail(ctx, c, err)
+	}
+	return r.commit(c, d, wall)
+}
+
+// commit records a finished cell: its runs and status done, in one transaction.
+func (r *runner) commit(c *Cell, d *run.Dir, wall float64) error {
+	cfgText, err := os.ReadFile(d.File(store.ConfigFile))
+	if err != nil {
+		return err
+	}
+	train := 0.0
+	var keep []store.RunSummary
+	for _, rs := range d.Summary.Runs {
+		if r.f.SAE && rs.Kind != store.KindSAE {
+			continue // the toy model's entry, copied from its shared directory
+		}
+		keep = append(keep, rs)
+		train += rs.WallSeconds
+	}
+	return withTx(r.db, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM runs WHERE cell_id = ?`, c.ID); err != nil {
+			return err
+		}
+		for _, rs := range keep {
+			if err := insertRun(tx, c.ID, rs); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(`UPDATE cells SET status = 'done', dir = ?, config = ?, finished = ?, wall_seconds = ?, train_seconds = ?,
+			error = NULL, host = NULL, pid = NULL WHERE id = ?`, r.rel(d.Path), string(cfgText), now(), wall, train, c.ID)
+		return err
+	})
+}
+
+// fail records a failed cell, or puts an interrupted one back to pending, and returns err.
+func (r *runner) fail(ctx context.Context, c *Cell, err error) error {
+	if ctx.Err() != nil {
+		r.db.Exec(`UPDATE cells SET status = 'pending', host = NULL, pid = NULL WHERE id = ?`, c.ID)
+		return err
+	}
+	if _, dberr := r.db.Exec(`UPDATE cells SET status = 'failed', error = ?, finished = ?, host = NULL, pid = NULL WHERE id = ?`,
+		err.Error(), now(), c.ID); dberr != nil {
+		return fmt.Errorf("%w (and recording the failure: %v)", err, dberr)
+	}
+	return err
+}
+
+// model returns the directory of the cell's toy model, training it first if no cell has: each
+// (model config, seed) is trained once per directory, and every cell that needs it waits for
+// that one training.
+func (r *runner) model(ctx context.Context, c *Cell) (string, error) {
+	if r.lm != nil {
+		return r.lm.path, nil
+	}
+	r.mu.Lock()
+	s, ok := r.models[c.ModelKey]
+	if !ok {
+		s = &modelSlot{ready: make(chan struct{})}
+		r.models[c.ModelKey] = s
+	}
+	r.mu.Unlock()
+	if ok {
+		select {
+		case <-s.ready:
+			return s.dir, s.err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	s.dir, s.err = r.trainModel(ctx, c)
+	if s.err != nil {
+		// Another cell of this model may try again (e.g. after a transient error), once.
+		r.mu.Lock()
+		delete(r.models, c.ModelKey)
+		r.mu.Unlock()
+	}
+	close(s.ready)
+	return s.dir, s.err
+}
+
+// trainModel trains the cell's toy model into models/<key>/ and records it.
+func (r *runner) trainModel(ctx context.Context, c *Cell) (string, error) {
+	dir := filepath.Join(r.base, ModelsDir, c.ModelKey)
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	t0 := time.Now()
+	cfg := c.Config.Clone()
+	cfg.ModelTrain.Workers = r.workers
+	_, err := run.Execute(ctx, run.TrainModelPlan(cfg), run.Options{Out: dir, NoReport: true, NoDataLog: true})
+	wall := time.Since(t0).Seconds()
+	r.observe(ModelTrained{Key: c.ModelKey, Seconds: wall, Err: err})
+	if err != nil {
+		return "", err
+	}
+	_, err = r.db.Exec(`INSERT INTO models(key, dir, wall_seconds) VALUES(?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET dir = excluded.dir, wall_seconds = excluded.wall_seconds`, c.ModelKey, r.rel(dir), wall)
+	return dir, err
+}
+
+// now is the current time for the database: RFC 3339, UTC.
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
