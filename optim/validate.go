@@ -5,14 +5,18 @@ import (
 	"strings"
 )
 
+// MaxSteps bounds a training loop's steps: 2³⁰ steps already take days at the smallest
+// shapes, and the loop's per-run bookkeeping (log records, resampling events) scales with it.
+const MaxSteps = 1 << 30
+
 // ValidateLoop checks the settings every training loop shares (batch size, steps, log
 // frequency, lr and its schedule, Adam's betas and eps), naming the first bad field.
 func ValidateLoop(batchSize, steps, logFreq int, lr float64, schedule string, beta1, beta2, eps float64) error {
 	switch {
 	case batchSize < 1 || batchSize > 1<<22:
 		return fmt.Errorf("batch_size = %d: must be in [1, 4194304]", batchSize)
-	case steps < 1:
-		return fmt.Errorf("steps = %d: must be ≥ 1", steps)
+	case steps < 1 || steps > MaxSteps:
+		return fmt.Errorf("steps = %d: must be in [1, %d]", steps, MaxSteps)
 	case logFreq < 1:
 		return fmt.Errorf("log_freq = %d: must be ≥ 1", logFreq)
 	case !(lr > 0) || lr > 10:
