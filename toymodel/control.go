@@ -47,11 +47,11 @@ type Checkpoint struct {
 // F = n_features): W [H][F], BFinal [F], M and V the Adam moments of W and BFinal in that
 // order, Losses the instance's loss at each logged step so far.
 type InstanceState struct {
-	Step      int           // steps done; TrainConfig.Steps when the instance has finished
-	W, BFinal []float64     // the instance's parameters
-	M, V      [2][]float64  // Adam's first and second moments of W and BFinal
-	Batch     rng.State     // the batch stream's position
-	Losses    []float64     // [records done] the logged losses (loss/… as the log sums them)
+	Step      int          // steps done; TrainConfig.Steps when the instance has finished
+	W, BFinal []float64    // the instance's parameters
+	M, V      [2][]float64 // Adam's first and second moments of W and BFinal
+	Batch     rng.State    // the batch stream's position
+	Losses    []float64    // [records done] the logged losses (loss/… as the log sums them)
 }
 
 // ErrDiverged is wrapped by the error of a training run whose loss or parameters stopped
@@ -143,8 +143,8 @@ func (c *controller) snapshot(i int, t *trainer, step, li int) *InstanceState {
 	H, F, I := c.m.Cfg.DHidden, c.m.Cfg.NFeatures, c.m.Cfg.NInst
 	st := &InstanceState{Step: step, Batch: t.s.State(),
 		W: clone(c.m.W[i*H*F : (i+1)*H*F]), BFinal: clone(c.m.BFinal[i*F : (i+1)*F]),
-		M: [2][]float64{clone(c.adam.M[0][i*H*F : (i+1)*H*F]), clone(c.adam.M[1][i*F : (i+1)*F])},
-		V: [2][]float64{clone(c.adam.V[0][i*H*F : (i+1)*H*F]), clone(c.adam.V[1][i*F : (i+1)*F])},
+		M:      [2][]float64{clone(c.adam.M[0][i*H*F : (i+1)*H*F]), clone(c.adam.M[1][i*F : (i+1)*F])},
+		V:      [2][]float64{clone(c.adam.V[0][i*H*F : (i+1)*H*F]), clone(c.adam.V[1][i*F : (i+1)*F])},
 		Losses: make([]float64, li)}
 	for k := range st.Losses {
 		st.Losses[k] = c.losses[k*I+i]

@@ -127,4 +127,3 @@ func equalBits(a, b []float64) bool {
 	}
 	return true
 }
-
