@@ -112,14 +112,16 @@ func prepare(p Plan) (*prepared, error) {
 			return nil, err
 		}
 	}
-	if !p.SAEs {
-		return pr, nil
+	if p.SAEs {
+		if pr.runs, err = c.ResolveSAERuns(pr.model.Cfg.NInst, pr.model.Cfg.DHidden); err != nil {
+			return nil, err
+		}
+		if pr.runs, err = c.SelectRuns(pr.runs, p.Select); err != nil {
+			return nil, fmt.Errorf("selected runs %s: %w", strings.Join(p.Select, ","), err)
+		}
 	}
-	if pr.runs, err = c.ResolveSAERuns(pr.model.Cfg.NInst, pr.model.Cfg.DHidden); err != nil {
+	if err := pr.checkMemory(p); err != nil {
 		return nil, err
-	}
-	if pr.runs, err = c.SelectRuns(pr.runs, p.Select); err != nil {
-		return nil, fmt.Errorf("selected runs %s: %w", strings.Join(p.Select, ","), err)
 	}
 	return pr, nil
 }

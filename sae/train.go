@@ -50,6 +50,9 @@ func TrainWith(s *SAE, tc TrainConfig, seed uint64, progress func(Progress), ctl
 	if err := tc.Validate(); err != nil {
 		return DataLog{}, err
 	}
+	if err := CheckTraining(s.Cfg, tc); err != nil {
+		return DataLog{}, err
+	}
 	sched, _ := optim.ParseSchedule(tc.Schedule)
 	lr := func(step int) float64 { return tc.LR * sched(step, tc.Steps) }
 	I, S := s.Cfg.NInst, s.Cfg.DSAE
