@@ -15,24 +15,30 @@ import (
 // Sizes returns the number of trainable values (Params), of state values (State) and of the
 // TopK family's fired counters of an SAE of config c, from the architecture's shapes.
 func Sizes(c Config) (params, state, counters int) {
-	a := lookupArch(c.Arch)
-	if a == nil {
-		a = standardArch{}
+	ps, st, fired := Layout(c)
+	for _, p := range ps {
+		params += product(p.Shape)
 	}
+	for _, p := range st {
+		state += product(p.Shape)
+	}
+	if fired {
+		counters = c.NInst * c.DSAE
+	}
+	return params, state, counters
+}
+
+// Layout lists what Params and State would return for an SAE of config c, names and shapes
+// only (Data nil), without allocating the SAE, and whether it keeps fired counters
+// (StepsSinceFired, the TopK family). An unknown architecture is laid out as the standard one.
+func Layout(c Config) (params, state []Param, fired bool) {
+	a := lookupArchOrStandard(c.Arch)
 	s := &SAE{Cfg: c}
 	if !c.TiedWeights {
 		s.WDec = []float64{}
 	}
-	for _, p := range a.params(s) {
-		params += product(p.Shape)
-	}
-	for _, p := range a.state(s) {
-		state += product(p.Shape)
-	}
-	if _, ok := a.(interface{ bindTopK(*SAE) }); ok {
-		counters = c.NInst * c.DSAE
-	}
-	return params, state, counters
+	_, fired = a.(interface{ bindTopK(*SAE) })
+	return a.params(s), a.state(s), fired
 }
 
 func product(shape []int) int {
@@ -119,3 +125,7 @@ func WorkerMemory(c Config, B int, active float64) float64 {
 	}
 	return w
 }
+
+// TermNamesOf is TermNames of an SAE of architecture arch (the standard SAE's for an unknown
+// name), without an SAE.
+func TermNamesOf(arch string) []string { return lookupArchOrStandard(arch).termNames() }
