@@ -18,8 +18,9 @@ type Dir struct {
 	Summary store.Summary
 	Metrics []map[string]any
 
-	obs   Observer
-	lock  *store.Lock
+	obs     Observer
+	lock    *store.Lock
+	resumed bool // continuing a directory (OpenDir): finished runs are kept
 	mu    sync.Mutex                 // guards parts
 	parts map[string]*report.RunPart // the report's part of each SAE run written here
 }
