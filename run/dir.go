@@ -20,9 +20,9 @@ type Dir struct {
 
 	obs     Observer
 	lock    *store.Lock
-	resumed bool // continuing a directory (OpenDir): finished runs are kept
-	mu    sync.Mutex                 // guards parts
-	parts map[string]*report.RunPart // the report's part of each SAE run written here
+	resumed bool                       // continuing a directory (OpenDir): finished runs are kept
+	mu      sync.Mutex                 // guards parts
+	parts   map[string]*report.RunPart // the report's part of each SAE run written here
 }
 
 // CreateDir makes and claims the run directory: out if given (it must not exist or be empty),
