@@ -77,13 +77,25 @@ func WriteToyModelCheckpoint(path string, ck *toymodel.Checkpoint, c toymodel.Co
 // ReadToyModelCheckpoint reads a checkpoint written by WriteToyModelCheckpoint for the same
 // run, checking every shape against c and tc.
 func ReadToyModelCheckpoint(path string, c toymodel.Config, tc toymodel.TrainConfig, run string) (*toymodel.Checkpoint, error) {
+	data, err := readBounded(path)
+	if err == nil {
+		var ck *toymodel.Checkpoint
+		if ck, err = decodeToyModelCheckpoint(data, c, tc, run); err == nil {
+			return ck, nil
+		}
+	}
+	return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+}
+
+// decodeToyModelCheckpoint is ReadToyModelCheckpoint on the file's bytes.
+func decodeToyModelCheckpoint(data []byte, c toymodel.Config, tc toymodel.TrainConfig, run string) (*toymodel.Checkpoint, error) {
 	I, H, F := c.NInst, c.DHidden, c.NFeatures
 	R := toymodel.NumLogSteps(tc.Steps, tc.LogFreq)
-	ts, md, err := ReadSafetensors(path)
+	ts, md, err := DecodeSafetensors(data)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return nil, err
 	}
-	fail := func(err error) (*toymodel.Checkpoint, error) { return nil, fmt.Errorf("checkpoint %s: %w", path, err) }
+	fail := func(err error) (*toymodel.Checkpoint, error) { return nil, err }
 	if err := checkCheckpointMeta(md, "toymodel", run, tc.Steps, map[string]int{"n_inst": I, "n_features": F, "d_hidden": H}); err != nil {
 		return fail(err)
 	}
@@ -192,13 +204,21 @@ func saeSpecs(c sae.Config, R, E, nT int) []stackSpec {
 // ReadSAECheckpoint reads a checkpoint written by WriteSAECheckpoint for the same run,
 // checking every shape against c and tc.
 func ReadSAECheckpoint(path string, c sae.Config, tc sae.TrainConfig, run string) (*sae.Checkpoint, error) {
+	data, err := readBounded(path)
+	if err == nil {
+		var ck *sae.Checkpoint
+		if ck, err = decodeSAECheckpoint(data, c, tc, run); err == nil {
+			return ck, nil
+		}
+	}
+	return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+}
+
+// decodeSAECheckpoint is ReadSAECheckpoint on the file's bytes.
+func decodeSAECheckpoint(data []byte, c sae.Config, tc sae.TrainConfig, run string) (*sae.Checkpoint, error) {
 	I, S := c.NInst, c.DSAE
 	R, E, nT := toymodel.NumLogSteps(tc.Steps, tc.LogFreq), resamplings(tc), len(sae.TermNamesOf(c.Arch))
-	fail := func(err error) (*sae.Checkpoint, error) { return nil, fmt.Errorf("checkpoint %s: %w", path, err) }
-	data, err := readBounded(path)
-	if err != nil {
-		return fail(err)
-	}
+	fail := func(err error) (*sae.Checkpoint, error) { return nil, err }
 	all, md, err := decodeSafetensors(data, isSampleTensor)
 	if err != nil {
 		return fail(err)
