@@ -199,6 +199,9 @@ func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) erro
 		}
 		r, err := d.trainSAE(model, rc, pr.c.Seed, !o.NoDataLog, ctl)
 		if err != nil {
+			if errors.Is(err, sae.ErrDiverged) { // resuming would diverge again
+				d.dropCheckpoint(store.SAECheckpointFile(rc.Name))
+			}
 			return d.unfinished(ctx, saeRunSummary(rc), err)
 		}
 		if p.Compare {
@@ -241,6 +244,9 @@ func (d *Dir) modelPhase(ctx context.Context, p Plan, pr *prepared, o Options) (
 	}
 	mr, err := trainModel(pr.model, pr.c.ModelTrain, pr.c.Seed, d.obs, ctl)
 	if err != nil {
+		if errors.Is(err, toymodel.ErrDiverged) {
+			d.dropCheckpoint(store.ToyModelCheckpointFile)
+		}
 		return nil, d.unfinished(ctx, store.RunSummary{Name: ModelRunName, Kind: store.KindToyModel, Steps: pr.c.ModelTrain.Steps}, err)
 	}
 	model, err := d.SaveModel(mr, pr.c.Model)

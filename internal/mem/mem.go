@@ -67,5 +67,5 @@ func Format(b float64) string {
 	case b < 1e12:
 		return fmt.Sprintf("%.1f GB", b/1e9)
 	}
-	return fmt.Sprintf("%.3g TB", b/1e12)
+	return fmt.Sprintf("%.0f TB", b/1e12)
 }
