@@ -189,4 +189,3 @@ func moreBadInputs(model, demo string) []badInput {
 	}
 	return cases
 }
-
