@@ -38,7 +38,7 @@ func (s *Stop) Close() {
 
 // Keeper collects the latest snapshot of each of n instances, put by the instances' workers,
 // and hands them to save from its own goroutine: after each new snapshot, but at most once per
-// interval, so the workers pay only for copying their own instance's state, never for the
+// interval (the first one interval after the start), so the workers pay only for copying their own instance's state, never for the
 // save. A worker snapshots its instance when Due says so (every interval per instance, checked
 // at the steps where the loop can snapshot) and when the instance ends. With an interval of 0
 // every Put saves at once, on the worker's goroutine (one save at a time): a save per snapshot,
@@ -95,7 +95,7 @@ func (k *Keeper[S]) Put(i int, s S) {
 // loop saves the snapshots after each notification, at most once per interval.
 func (k *Keeper[S]) loop() {
 	defer k.wg.Done()
-	var lastSave time.Time
+	lastSave := time.Now() // the first save comes one interval after the start
 	for {
 		select {
 		case <-k.done:
