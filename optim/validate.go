@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -25,8 +26,8 @@ func ValidateLoop(batchSize, steps, logFreq int, lr float64, schedule string, be
 		return fmt.Errorf("adam_beta1 = %v: must be in [0, 1)", beta1)
 	case !(beta2 >= 0 && beta2 < 1):
 		return fmt.Errorf("adam_beta2 = %v: must be in [0, 1)", beta2)
-	case !(eps > 0):
-		return fmt.Errorf("adam_eps = %v: must be > 0", eps)
+	case !(eps > 0) || math.IsInf(eps, 0):
+		return fmt.Errorf("adam_eps = %v: must be a finite number > 0", eps)
 	}
 	if _, err := ParseSchedule(schedule); err != nil {
 		return err

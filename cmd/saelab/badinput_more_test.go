@@ -126,6 +126,9 @@ func moreBadInputs(model, demo string) []badInput {
 		{args: []string{"demo", "--config", "{dir}/c.yaml", "--out", "{out}"}, code: 1, setup: writeFile("c.yaml", "runs: [{name: x, sae: {arch: batchtopk, k: 0.0001}}]\n"), want: []string{"runs[0] (x): sae: k = 0.0001: batchtopk keeps"}},
 		{args: append(ts, "--arch", "batchtopk", "--k", "-1", "--out", "{out}"), code: 1, want: []string{"k = -1: batchtopk needs a number in (0, d_sae = 5]"}},
 		{args: append(ts, "--resample-scale", "NaN", "--out", "{out}"), code: 1, want: []string{"resample_scale = NaN: must be a finite number ≥ 0"}},
+		{args: []string{"train-model", "--n-correlated-pairs", "4611686018427387904", "--out", "{out}"}, code: 1, want: []string{"n_correlated_pairs = 4611686018427387904: must be at most n_features/2 = 2"}},
+		{args: []string{"train-model", "--n-anticorrelated-pairs", "9223372036854775807", "--out", "{out}"}, code: 1, want: []string{"n_anticorrelated_pairs = 9223372036854775807: must be at most n_features/2 = 2"}},
+		{args: []string{"train-model", "--adam-eps", "+Inf", "--out", "{out}"}, code: 1, want: []string{"adam_eps = +Inf: must be a finite number > 0"}},
 		// Divergence: the run stops at a logged step; its directory says so and holds nothing
 		// that is not finite.
 		{args: []string{"train-model", "--importance", "1e308", "--out", "{out}"}, code: 1, keep: keepFailed(),
