@@ -21,8 +21,21 @@ var checkpointIntervals = []struct {
 	on    bool
 }{{"off", 0, false}, {"default-10s", DefaultCheckpointEvery, true}, {"every-1s", time.Second, true}, {"every-record", 0, true}}
 
-func BenchmarkSAECheckpoints(b *testing.B) {
+func BenchmarkSAECheckpoints(b *testing.B) { benchSAECheckpoints(b, 1, checkpointIntervals) }
+
+// BenchmarkSAECheckpointsLong is the demo's SAE run ten times longer (200,000 steps, about 20
+// s): long enough for the default interval to write checkpoints while it trains.
+func BenchmarkSAECheckpointsLong(b *testing.B) {
+	benchSAECheckpoints(b, 10, checkpointIntervals[:2])
+}
+
+func benchSAECheckpoints(b *testing.B, longer int, intervals []struct {
+	name  string
+	every time.Duration
+	on    bool
+}) {
 	c := config.Demo()
+	c.SAETrain.Steps *= longer
 	m, err := c.ResolveModel()
 	if err != nil {
 		b.Fatal(err)
@@ -32,7 +45,7 @@ func BenchmarkSAECheckpoints(b *testing.B) {
 		b.Fatal(err)
 	}
 	rc := runs[0]
-	for _, iv := range checkpointIntervals {
+	for _, iv := range intervals {
 		b.Run(iv.name, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), store.SAECheckpointFile(rc.Name))
 			saves := 0
