@@ -113,11 +113,11 @@ func (r *trainRun) control(ctl Control) error {
 	if ctl.Checkpoint == nil {
 		return nil
 	}
-	if r.ckLog == nil {
-		l := r.s.newLog(r.logSteps, r.tc.HiddenSampleSize)
-		r.ckLog = &l
-	}
 	r.keep = par.NewKeeper(initial, ctl.Every, func(snaps []*InstanceState) error {
+		if r.ckLog == nil { // made at the first save: a run shorter than Every never needs it
+			l := r.s.newLog(r.logSteps, r.tc.HiddenSampleSize)
+			r.ckLog = &l
+		}
 		for i, st := range snaps {
 			if st != nil && st.Records > r.copied[i] {
 				copyInstanceRecords(r.ckLog, r.log, i, r.copied[i], st.Records)
