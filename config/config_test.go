@@ -225,7 +225,7 @@ func TestBadValuesNameFieldAndRange(t *testing.T) {
 	}{
 		{Demo(), demoFlags, []string{"--lr", "20"}, "model_train: lr = 20: must be in (0, 10]"},
 		{Demo(), demoFlags, []string{"--d-sae", "0"}, "sae: d_sae = 0: must be in [1, 65536]"},
-		{Demo(), demoFlags, []string{"--sae-steps", "0"}, "sae_train: steps = 0: must be ≥ 1"},
+		{Demo(), demoFlags, []string{"--sae-steps", "0"}, "sae_train: steps = 0: must be in [1, 1073741824]"},
 		{Demo(), demoFlags, []string{"--n-inst", "0"}, "model: n_inst = 0: must be in [1, 65536]"},
 		{Demo(), demoFlags, []string{"--sparsity-coeff", "-1"}, "sparsity_coeff = -1: must be a finite number ≥ 0"},
 		{Demo(), demoFlags, []string{"--feature-probability", "1.5"}, "feature_probability[0,0] = 1.5: must be in [0, 1]"},

@@ -46,6 +46,10 @@ func FuzzDecode(f *testing.F) {
 func containsWord(s, w string) bool {
 	inQuote := false
 	for i := 0; i < len(s); i++ {
+		if inQuote && s[i] == '\\' {
+			i++ // an escaped character of the quoted value
+			continue
+		}
 		if s[i] == '"' {
 			inQuote = !inQuote
 			continue

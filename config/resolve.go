@@ -118,6 +118,9 @@ func (c *Config) resolveRun(k int, spec RunSpec, at string, nInst, dIn int) (SAE
 	if err := rc.Train.Validate(); err != nil {
 		return SAERun{}, fmt.Errorf("%s: sae_train: %w", at, err)
 	}
+	if err := sae.CheckTraining(rc.SAE, rc.Train); err != nil {
+		return SAERun{}, fmt.Errorf("%s: sae: %w", at, err)
+	}
 	return rc, nil
 }
 

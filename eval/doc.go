@@ -4,5 +4,7 @@
 //
 // Invariants: evaluation draws its batches from the seed's own streams, never the training
 // ones, so evaluating changes nothing and gives the same numbers whatever GOMAXPROCS is; the
-// formulas themselves live in metrics, on plain slices.
+// formulas themselves live in metrics (the accumulators of stream.go); samples go through the
+// SAE one at a time per instance, so memory does not grow with batch × n_inst × d_sae, with
+// the bits of the whole-batch computation (Memory states what remains).
 package eval

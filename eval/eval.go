@@ -3,6 +3,7 @@ package eval
 import (
 	"math"
 
+	"saelab/internal/par"
 	"saelab/metrics"
 	"saelab/rng"
 	"saelab/sae"
@@ -39,45 +40,20 @@ type Result struct {
 	MeanMMCS      float64 // mean over instances
 }
 
-// SAE evaluates s on fresh batches drawn from seed's evaluation streams.
+// SAE evaluates s on fresh batches drawn from seed's evaluation streams. Instances are
+// evaluated on GOMAXPROCS workers, each one sample at a time (sae.InstanceForward, with the
+// metrics' accumulators), so that memory stays O(d_sae + n_features·d_sae) per worker whatever
+// the batch sizes, with the bits of whole-batch metrics: every sum runs in sample order.
 func SAE(s *sae.SAE, seed uint64) (Result, error) {
-	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
-	F := s.Model.Cfg.NFeatures
-	// The forward passes run on GOMAXPROCS workers (ForwardParallel: Forward's bits); the
-	// dead-latent batch needs no features (GenerateHidden: GenerateWithFeatures's h).
-	x, h := s.GenerateWithFeatures(LossSamples, toymodel.Streams(seed, rng.PurposeEval, I))
-	out := s.ForwardParallel(h, LossSamples)
-	hd := s.GenerateHidden(DeadSamples, toymodel.Streams(seed, rng.PurposeEval+100, I))
-	outDead := s.ForwardParallel(hd, DeadSamples)
-	alive := metrics.Alive(outDead.Acts, DeadSamples, I, S)
-	dead := metrics.DeadLatents(outDead.Acts, DeadSamples, I, S)
-	l0 := metrics.L0(out.Acts, LossSamples, I, S)
-	ev := metrics.ExplainedVariance(h, out.HRec, LossSamples, I, D)
-	l2 := metrics.L2Ratio(h, out.HRec, LossSamples, I, D)
-	rb := metrics.RelativeReconstructionBias(h, out.HRec, LossSamples, I, D)
-	// Learned directions: W_dec_normalized, i.e. the decoder rows normalised. Gated and JumpReLU
-	// decode with the raw W_dec; its rows normalised are their directions all the same.
-	wn := s.WDecNormalized()
-	trueDirs := s.Model.W[:D*F] // [D][F]: column f is feature f's direction
+	I := s.Cfg.NInst
 	res := Result{Instances: make([]Instance, I)}
-	for i := 0; i < I; i++ {
-		in := Instance{Index: i, L0: l0[i], DeadLatents: dead[i], ExplainedVariance: ev[i], L2Ratio: l2[i], RelBias: rb[i],
-			Terms: map[string]float64{}}
-		for b := 0; b < LossSamples; b++ {
-			in.Loss += out.Loss[b*I+i] / LossSamples
-			for _, name := range s.TermNames() {
-				in.Terms[name] += out.Terms[name][b*I+i] / LossSamples
-			}
+	errs := make([]error, I)
+	par.ForEach(I, func(i int) { res.Instances[i], errs[i] = instance(s, i, seed) })
+	for i := range res.Instances {
+		if errs[i] != nil {
+			return Result{}, errs[i]
 		}
-		in.LReconstruction, in.LSparsity = in.Terms["L_reconstruction"], in.Terms["L_sparsity"]
-		in.LAux = in.Terms["L_aux"] + in.Terms["L_auxk"] // at most one exists
-		rec, err := metrics.Recover(trueDirs, D, F, wn[i*S*D:(i+1)*S*D], S, alive[i*S:(i+1)*S], metrics.DefaultRecoveryThreshold)
-		if err != nil {
-			return Result{}, err
-		}
-		in.Recovery = rec
-		in.Slope, in.FiringRatio = featureShrinkage(x, out.Acts, trueDirs, rec.Matched, LossSamples, I, i, D, F, S)
-		res.Instances[i] = in
+		rec := res.Instances[i].Recovery
 		if rec.Monosemantic {
 			res.Monosemantic++
 		}
@@ -89,36 +65,118 @@ func SAE(s *sae.SAE, seed uint64) (Result, error) {
 	return res, nil
 }
 
-// featureShrinkage is the mean over matched features of the Figure-15 slope (spec §6.5):
-// act_j/‖W[:,f]‖ against x_f over samples with x_f > 1e-4, through the origin; and the mean
-// of the same fit over the samples where latent j fires (metrics.FiringRatio), over the
-// features where it fires at all. NaN when no feature qualifies.
-func featureShrinkage(x, acts, W []float64, matched []int, B, I, i, D, F, S int) (slope, firing float64) {
-	var sumS, sumF float64
-	nS, nF := 0, 0
-	for f := 0; f < F; f++ {
-		j := matched[f]
-		if j < 0 {
-			continue
+// instance evaluates SAE instance i: its dead latents on DeadSamples samples, its recovery of
+// the features, then its losses, L0, reconstruction metrics and shrinkage on LossSamples.
+func instance(s *sae.SAE, i int, seed uint64) (Instance, error) {
+	D, S, F := s.Cfg.DIn, s.Cfg.DSAE, s.Model.Cfg.NFeatures
+	in := Instance{Index: i, Terms: map[string]float64{}}
+	var ib toymodel.InstBatch
+	h := make([]float64, D)
+	fwd := s.NewInstanceForward(i)
+	// Dead latents: those that never fire on the dead-latent batch (its own stream).
+	alive := make([]bool, S)
+	s.Model.GenerateInstance(i, DeadSamples, rng.New(seed, rng.PurposeEval+100, uint64(i)), &ib)
+	eachSample(s, &ib, DeadSamples, h, func(int, []int32, []float64) {
+		fwd.Sample(h)
+		for j, a := range fwd.Acts() {
+			alive[j] = alive[j] || math.Abs(a) > metrics.ActiveEps
 		}
-		var wn float64
-		for d := 0; d < D; d++ {
-			wn += W[d*F+f] * W[d*F+f]
+	})
+	for _, a := range alive {
+		if !a {
+			in.DeadLatents++
 		}
-		wn = math.Sqrt(wn)
-		var xs, ys, as []float64
-		for b := 0; b < B; b++ {
-			if xv := x[(b*I+i)*F+f]; xv > 1e-4 {
-				a := acts[(b*I+i)*S+j]
-				xs, ys, as = append(xs, xv), append(ys, a/wn), append(as, a)
+	}
+	// Learned directions: W_dec_normalized, i.e. the decoder rows normalised. Gated and JumpReLU
+	// decode with the raw W_dec; its rows normalised are their directions all the same.
+	trueDirs := s.Model.W[:D*F] // [D][F]: column f is feature f's direction
+	rec, err := metrics.Recover(trueDirs, D, F, s.DecoderDirections(i), S, alive, metrics.DefaultRecoveryThreshold)
+	if err != nil {
+		return Instance{}, err
+	}
+	in.Recovery = rec
+	// The loss batch, twice: the mean of h first (explained variance needs it), then the rest.
+	s.Model.GenerateInstance(i, LossSamples, rng.New(seed, rng.PurposeEval, uint64(i)), &ib)
+	mean := metrics.NewMean(D)
+	eachSample(s, &ib, LossSamples, h, func(int, []int32, []float64) { mean.Add(h) })
+	recon := metrics.NewReconstruction(mean.Value())
+	fits, norms := make([]metrics.Shrinkage, F), featureNorms(trueDirs, D, F)
+	names := s.TermNames()
+	var l0 float64
+	eachSample(s, &ib, LossSamples, h, func(_ int, feat []int32, val []float64) {
+		loss, terms := fwd.Sample(h)
+		in.Loss += loss / LossSamples
+		for k, name := range names {
+			in.Terms[name] += terms[k] / LossSamples
+		}
+		acts := fwd.Acts()
+		for _, a := range acts {
+			if math.Abs(a) > metrics.ActiveEps {
+				l0++
 			}
 		}
-		if len(xs) == 0 {
+		recon.Add(h, fwd.HRec())
+		// Figure-15 pairs (spec §6.5): x_f against act_j/‖W[:,f]‖ for the matched latent j,
+		// over the samples with x_f > 1e-4.
+		for e, f := range feat {
+			if j := rec.Matched[f]; j >= 0 && val[e] > 1e-4 {
+				fits[f].Add(val[e], acts[j]/norms[f], acts[j])
+			}
+		}
+	})
+	in.L0 = l0 / LossSamples
+	in.ExplainedVariance, in.L2Ratio, in.RelBias = recon.ExplainedVariance(), recon.L2Ratio(), recon.RelBias()
+	in.LReconstruction, in.LSparsity = in.Terms["L_reconstruction"], in.Terms["L_sparsity"]
+	in.LAux = in.Terms["L_aux"] + in.Terms["L_auxk"] // at most one exists
+	in.Slope, in.FiringRatio = featureShrinkage(fits, rec.Matched)
+	return in, nil
+}
+
+// eachSample calls visit for every sample b of a batch of B (ib, sparse) in order, with h set
+// to its SAE input (sae.ProjectSample; all zero for a sample without features) and its
+// entries.
+func eachSample(s *sae.SAE, ib *toymodel.InstBatch, B int, h []float64, visit func(b int, feat []int32, val []float64)) {
+	k := 0
+	for b := 0; b < B; b++ {
+		if k < len(ib.Sample) && int(ib.Sample[k]) == b {
+			lo, hi := ib.Start[k], ib.Start[k+1]
+			s.ProjectSample(h, ib.Feat[lo:hi], ib.Val[lo:hi])
+			visit(b, ib.Feat[lo:hi], ib.Val[lo:hi])
+			k++
 			continue
 		}
-		sumS += metrics.ShrinkageSlope(xs, ys)
+		clear(h)
+		visit(b, nil, nil)
+	}
+}
+
+// featureNorms returns ‖W[:,f]‖ for each feature of W [D][F].
+func featureNorms(W []float64, D, F int) []float64 {
+	out := make([]float64, F)
+	for f := range out {
+		var n float64
+		for d := 0; d < D; d++ {
+			n += W[d*F+f] * W[d*F+f]
+		}
+		out[f] = math.Sqrt(n)
+	}
+	return out
+}
+
+// featureShrinkage is the mean over matched features of the Figure-15 slope (spec §6.5): the
+// fit of act_j/‖W[:,f]‖ against x_f over samples with x_f > 1e-4, through the origin; and the
+// mean of the same fit over the samples where latent j fires (metrics.FiringRatio), over the
+// features where it fires at all. NaN when no feature qualifies.
+func featureShrinkage(fits []metrics.Shrinkage, matched []int) (slope, firing float64) {
+	var sumS, sumF float64
+	nS, nF := 0, 0
+	for f, j := range matched {
+		if j < 0 || fits[f].N() == 0 {
+			continue
+		}
+		sumS += fits[f].Slope()
 		nS++
-		if r := metrics.FiringRatio(xs, ys, as); !math.IsNaN(r) {
+		if r := fits[f].FiringRatio(); !math.IsNaN(r) {
 			sumF += r
 			nF++
 		}

@@ -32,45 +32,42 @@ type Figure15Series struct {
 // Figure15 draws Figure15Samples fresh samples of instance i from seed and returns its scatter.
 // The latent is the one with the largest mean activation over the samples where feature 1 is
 // active (spec §7.6); ok is false when the model has fewer than 2 features or no sample has
-// feature 1 active.
+// feature 1 active. The samples go through instance i's forward one at a time, twice (to pick
+// the latent, then to read it), so memory stays O(d_sae) whatever Figure15Samples·d_sae is.
 func Figure15(s *sae.SAE, i int, seed uint64) (Figure15Series, bool, error) {
 	if i < 0 || i >= s.Cfg.NInst {
 		return Figure15Series{}, false, fmt.Errorf("instance %d: the SAE has %d", i, s.Cfg.NInst)
 	}
-	S := s.Cfg.DSAE
 	H, F := s.Model.Cfg.DHidden, s.Model.Cfg.NFeatures
 	if F <= Figure15Feature {
 		return Figure15Series{}, false, nil
 	}
 	N := Figure15Samples
-	// Instance i alone: its samples as the whole batch would draw them (stream i), through a
-	// one-instance copy of the SAE: instance i's numbers for 1/I of the work.
 	var ib toymodel.InstBatch
 	s.Model.GenerateInstance(i, N, rng.New(seed, purposeFigure15, uint64(i)), &ib)
-	x := make([]float64, N*F) // [N][F]
-	for k, b := range ib.Sample {
-		for e := ib.Start[k]; e < ib.Start[k+1]; e++ {
-			x[int(b)*F+int(ib.Feat[e])] = ib.Val[e]
-		}
-	}
-	h := make([]float64, N*H) // [N][1][H], h = W[0]·x as Model.Hidden sums it
-	for b := 0; b < N; b++ {
-		for d := 0; d < H; d++ {
-			var sum float64
-			for f, w := range s.Model.W[d*F : (d+1)*F] {
-				sum += w * x[b*F+f]
+	h := make([]float64, s.Cfg.DIn)
+	fwd := s.NewInstanceForward(i)
+	// The latent: argmax of the mean activation over samples with feature 1 active (ties to
+	// the lower index); the sums run in sample order.
+	mean := make([]float64, s.Cfg.DSAE)
+	n := 0
+	eachSample(s, &ib, N, h, func(_ int, feat []int32, val []float64) {
+		if x1 := featureValue(feat, val, Figure15Feature); x1 > figure15Active {
+			n++
+			fwd.Sample(h)
+			for j, a := range fwd.Acts() {
+				mean[j] += a
 			}
-			h[b*H+d] = sum
 		}
-	}
-	one, err := instanceSAE(s, i)
-	if err != nil {
-		return Figure15Series{}, false, err
-	}
-	acts := one.Forward(h, N).Acts // [N][1][S]
-	j, ok := figure15Latent(x, acts, N, F, S)
-	if !ok {
+	})
+	if n == 0 {
 		return Figure15Series{}, false, nil
+	}
+	j := 0
+	for k := range mean {
+		if mean[k] > mean[j] {
+			j = k
+		}
 	}
 	var wn float64
 	for d := 0; d < H; d++ {
@@ -79,73 +76,25 @@ func Figure15(s *sae.SAE, i int, seed uint64) (Figure15Series, bool, error) {
 	}
 	wn = math.Sqrt(wn)
 	se := Figure15Series{Instance: i, Latent: j}
-	for b := 0; b < N; b++ {
-		for f := 0; f < F; f++ {
-			if x[b*F+f] > figure15Active {
-				se.X = append(se.X, x[b*F+Figure15Feature])
-				se.Y = append(se.Y, acts[b*S+j]/wn)
-				break
+	eachSample(s, &ib, N, h, func(_ int, feat []int32, val []float64) {
+		for _, v := range val {
+			if v > figure15Active {
+				fwd.Sample(h)
+				se.X = append(se.X, featureValue(feat, val, Figure15Feature))
+				se.Y = append(se.Y, fwd.Acts()[j]/wn)
+				return
 			}
 		}
-	}
+	})
 	return se, true, nil
 }
 
-// figure15Latent is argmax_j of the mean activation over samples where feature 1 is active
-// (ties to the lower index); ok is false when no sample has it active.
-func figure15Latent(x, acts []float64, N, F, S int) (int, bool) {
-	mean := make([]float64, S)
-	n := 0
-	for b := 0; b < N; b++ {
-		if x[b*F+Figure15Feature] > figure15Active {
-			n++
-			for j := 0; j < S; j++ {
-				mean[j] += acts[b*S+j]
-			}
+// featureValue is feature f's value in a sample's sparse entries (0 when absent).
+func featureValue(feat []int32, val []float64, f int) float64 {
+	for e, g := range feat {
+		if int(g) == f {
+			return val[e]
 		}
 	}
-	if n == 0 {
-		return 0, false
-	}
-	j := 0
-	for k := range mean {
-		if mean[k] > mean[j] {
-			j = k
-		}
-	}
-	return j, true
-}
-
-// instanceSAE returns a one-instance SAE with s's instance i: its config with n_inst 1, on a
-// one-instance copy of s's toy model (instance i's row; every SAE instance reads W[0], which
-// sae.New copies to every instance), with instance i's parameters and state.
-func instanceSAE(s *sae.SAE, i int) (*sae.SAE, error) {
-	m := s.Model
-	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
-	mc := m.Cfg
-	mc.NInst = 1
-	m1, err := toymodel.FromWeights(mc, toymodel.Full(m.Importance[i*F:(i+1)*F]), toymodel.Full(m.FeatureProbability[i*F:(i+1)*F]),
-		m.W[i*H*F:(i+1)*H*F], m.BFinal[i*F:(i+1)*F])
-	if err != nil {
-		return nil, err
-	}
-	cfg := s.Cfg
-	cfg.NInst = 1
-	one, err := sae.New(cfg, m1, 0)
-	if err != nil {
-		return nil, err
-	}
-	src := append(s.Params(), s.State()...)
-	dst := append(one.Params(), one.State()...)
-	if len(src) != len(dst) {
-		return nil, fmt.Errorf("one instance has %d tensors, the SAE %d", len(dst), len(src))
-	}
-	for k, p := range src {
-		per := len(p.Data) / s.Cfg.NInst
-		if dst[k].Name != p.Name || len(dst[k].Data) != per {
-			return nil, fmt.Errorf("one instance's tensor %s does not match the SAE's %s", dst[k].Name, p.Name)
-		}
-		copy(dst[k].Data, p.Data[i*per:(i+1)*per])
-	}
-	return one, nil
+	return 0
 }

@@ -10,7 +10,7 @@ import (
 	"saelab/toymodel"
 )
 
-// figure15Full is Figure15 as it was before instanceSAE: the whole batch of every
+// figure15Full is Figure15 on whole dense batches: the whole batch of every
 // instance through the whole SAE, instance i read out.
 func figure15Full(s *sae.SAE, i int, seed uint64) ([]float64, []float64) {
 	I, S := s.Cfg.NInst, s.Cfg.DSAE
@@ -53,7 +53,7 @@ func figure15Full(s *sae.SAE, i int, seed uint64) ([]float64, []float64) {
 }
 
 // TestFigure15OneInstance checks that the Figure-15 series from the SAE's instance i alone
-// (instanceSAE, instance i's samples only) equals, bit for bit, instance i of the whole batch
+// (instance i's samples only, one at a time) equals, bit for bit, instance i of the whole batch
 // through the whole SAE, for every architecture.
 func TestFigure15OneInstance(t *testing.T) {
 	m, err := toymodel.New(toymodel.Config{NInst: 3, NFeatures: 5, DHidden: 2, FeatMagDistn: "unif"}, toymodel.Values{},

@@ -12,4 +12,7 @@
 // report the mismatch; the others return nil (or NaN for scalars), and the
 // matching Check function (CheckActs, CheckPair, CheckWeights) says why,
 // so callers handling user input can validate once up front.
+//
+// Mean, Reconstruction and Shrinkage accumulate one instance's sums sample by sample; the batch
+// functions are built on them, so a batch measured in pieces has the same bits.
 package metrics

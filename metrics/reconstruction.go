@@ -39,34 +39,36 @@ func ExplainedVariance(h, hr []float64, B, I, D int) []float64 {
 	if CheckPair(h, hr, B, I, D) != nil {
 		return nil
 	}
-	mean := make([]float64, I*D)
+	acc := reconstructions(h, hr, B, I, D)
+	out := make([]float64, I)
+	for i := range out {
+		out[i] = acc[i].ExplainedVariance()
+	}
+	return out
+}
+
+// reconstructions runs one Reconstruction per instance over the batch, with its h mean.
+func reconstructions(h, hr []float64, B, I, D int) []*Reconstruction {
+	means := make([]*Mean, I)
+	for i := range means {
+		means[i] = NewMean(D)
+	}
 	for b := range B {
-		for k, v := range h[b*I*D : (b+1)*I*D] {
-			mean[k] += v
+		for i := range I {
+			means[i].Add(h[(b*I+i)*D : (b*I+i+1)*D])
 		}
 	}
-	for k := range mean {
-		mean[k] /= float64(B)
+	acc := make([]*Reconstruction, I)
+	for i := range acc {
+		acc[i] = NewReconstruction(means[i].Value())
 	}
-	resid := make([]float64, I)
-	total := make([]float64, I)
 	for b := range B {
 		for i := range I {
 			off := (b*I + i) * D
-			resid[i] += sqDist(h[off:off+D], hr[off:off+D])
-			total[i] += sqDist(h[off:off+D], mean[i*D:(i+1)*D])
+			acc[i].Add(h[off:off+D], hr[off:off+D])
 		}
 	}
-	out := make([]float64, I)
-	for i := range out {
-		if total[i] == 0 {
-			out[i] = math.NaN()
-			continue
-		}
-		// The common 1/B factors cancel.
-		out[i] = 1 - resid[i]/total[i]
-	}
-	return out
+	return acc
 }
 
 // CosSim returns [I] for h, hr [B][I][D]: the mean of Cosine(h, hr) over

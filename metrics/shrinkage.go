@@ -13,20 +13,11 @@ func L2Ratio(h, hr []float64, B, I, D int) []float64 {
 	if CheckPair(h, hr, B, I, D) != nil {
 		return nil
 	}
-	sum := make([]float64, I)
-	n := make([]int, I)
-	for b := range B {
-		for i := range I {
-			off := (b*I + i) * D
-			nh := norm(h[off : off+D])
-			if nh == 0 {
-				continue
-			}
-			sum[i] += norm(hr[off:off+D]) / nh
-			n[i]++
-		}
+	out := make([]float64, I)
+	for i, r := range reconstructions(h, hr, B, I, D) {
+		out[i] = r.L2Ratio()
 	}
-	return meanOrNaN(sum, n)
+	return out
 }
 
 // RelativeReconstructionBias returns [I] for h, hr [B][I][D] (Gated SAE
@@ -42,19 +33,9 @@ func RelativeReconstructionBias(h, hr []float64, B, I, D int) []float64 {
 	if CheckPair(h, hr, B, I, D) != nil {
 		return nil
 	}
-	num := make([]float64, I)
-	den := make([]float64, I)
-	for b := range B {
-		for i := range I {
-			off := (b*I + i) * D
-			r := hr[off : off+D]
-			num[i] += dot(r, r)
-			den[i] += dot(h[off:off+D], r)
-		}
-	}
 	out := make([]float64, I)
-	for i := range out {
-		out[i] = num[i] / den[i] // the 1/B factors cancel
+	for i, r := range reconstructions(h, hr, B, I, D) {
+		out[i] = r.RelBias()
 	}
 	return out
 }
@@ -71,11 +52,11 @@ func ShrinkageSlope(x, y []float64) float64 {
 	if len(x) != len(y) {
 		return math.NaN()
 	}
-	xx := dot(x, x)
-	if xx == 0 {
-		return math.NaN()
+	var acc Shrinkage
+	for k := range x {
+		acc.Add(x[k], y[k], 0)
 	}
-	return dot(x, y) / xx
+	return acc.Slope()
 }
 
 // FiringRatio is ShrinkageSlope over the samples where the latent fires: the least-squares
@@ -88,15 +69,9 @@ func FiringRatio(x, y, act []float64) float64 {
 	if len(x) != len(y) || len(x) != len(act) {
 		return math.NaN()
 	}
-	var xy, xx float64
+	var acc Shrinkage
 	for k := range x {
-		if math.Abs(act[k]) > ActiveEps {
-			xy += x[k] * y[k]
-			xx += x[k] * x[k]
-		}
+		acc.Add(x[k], y[k], act[k])
 	}
-	if xx == 0 {
-		return math.NaN()
-	}
-	return xy / xx
+	return acc.FiringRatio()
 }

@@ -34,7 +34,14 @@ func NewAdam(beta1, beta2, eps float64, sizes ...int) *Adam {
 // Call it once per optimisation step, then Update each parameter (or each slice of one).
 func (a *Adam) Begin() (bc1, bc2 float64) {
 	a.T++
-	return 1 - math.Pow(a.Beta1, float64(a.T)), 1 - math.Pow(a.Beta2, float64(a.T))
+	return BiasCorrections(a.Beta1, a.Beta2, a.T)
+}
+
+// BiasCorrections returns Adam's bias corrections 1 − β1ᵗ and 1 − β2ᵗ for step counter t
+// (1-based), the values Begin returns on its t-th call: a training loop can compute them per
+// step instead of storing one pair per step.
+func BiasCorrections(beta1, beta2 float64, t int) (bc1, bc2 float64) {
+	return 1 - math.Pow(beta1, float64(t)), 1 - math.Pow(beta2, float64(t))
 }
 
 // Update applies one Adam step to the part of param k that starts at offset off: theta and

@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"saelab/internal/version"
+	"saelab/rng"
 	"saelab/sae"
 	"saelab/store"
 	"saelab/toymodel"
@@ -201,15 +202,36 @@ func comparisonRow(rs store.RunSummary, settings string) ComparisonRow {
 	return row
 }
 
+// hiddenSample returns h = W[0]·x [N][I][H] (as Model.Hidden sums it) for a fresh batch of
+// N = HiddenSamples samples, drawn one instance at a time from its sparse batch, so that
+// memory stays O(N·I·H) however many features there are.
+func hiddenSample(m *toymodel.Model, seed uint64) []float64 {
+	I, H, F := m.Cfg.NInst, m.Cfg.DHidden, m.Cfg.NFeatures
+	h := make([]float64, HiddenSamples*I*H)
+	var ib toymodel.InstBatch
+	for i := 0; i < I; i++ {
+		m.GenerateInstance(i, HiddenSamples, rng.New(seed, purposeHidden, uint64(i)), &ib)
+		for k, b := range ib.Sample {
+			row := h[(int(b)*I+i)*H : (int(b)*I+i+1)*H]
+			for e := ib.Start[k]; e < ib.Start[k+1]; e++ {
+				f, v := int(ib.Feat[e]), ib.Val[e]
+				for d := range row {
+					row[d] += m.W[d*F+f] * v
+				}
+			}
+		}
+	}
+	return h
+}
+
 // toyModelInput is the toy model's part: its weights and a fresh hidden-state sample.
 func toyModelInput(m *toymodel.Model, sum store.Summary, rows []map[string]any) *ToyModel {
 	I, F := m.Cfg.NInst, m.Cfg.NFeatures
 	tm := &ToyModel{NInst: I, NFeatures: F, DHidden: m.Cfg.DHidden, W: m.W,
 		Importance: m.Importance, FeatureProbability: m.FeatureProbability}
-	bt := toymodel.NewBatch(HiddenSamples, I, F)
-	m.Generate(HiddenSamples, toymodel.Streams(sum.Seed, purposeHidden, I), bt)
-	tm.Hidden = m.Hidden(bt.Dense(), HiddenSamples)
-	tm.NHidden = HiddenSamples
+	if m.Cfg.DHidden == 2 { // the page draws the hidden-state scatter for d_hidden = 2 only
+		tm.Hidden, tm.NHidden = hiddenSample(m, sum.Seed), HiddenSamples
+	}
 	for _, rs := range sum.Runs {
 		if rs.Kind == store.KindToyModel && rs.FinalLoss != nil {
 			tm.FinalLoss = *rs.FinalLoss

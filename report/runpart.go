@@ -121,3 +121,11 @@ func transposeInstances(w []float64, I, D, S int) []float64 {
 	}
 	return out
 }
+
+// PartBytes is the memory a RunPart of a run with n_inst I, d_in D, d_sae S, T data-log records
+// of n samples holds: each record's frac_active and the encoder and decoder weights it
+// animates, and the hidden rows' drawn points.
+func PartBytes(I, D, S, T, n int) float64 {
+	i, d, s, t := float64(I), float64(D), float64(S), float64(T)
+	return t * (i*s*4 + 2*i*d*s*8 + 2*i*float64(n)*12)
+}

@@ -18,10 +18,11 @@ type Dir struct {
 	Summary store.Summary
 	Metrics []map[string]any
 
-	obs   Observer
-	lock  *store.Lock
-	mu    sync.Mutex                 // guards parts
-	parts map[string]*report.RunPart // the report's part of each SAE run written here
+	obs     Observer
+	lock    *store.Lock
+	resumed bool                       // continuing a directory (OpenDir): finished runs are kept
+	mu      sync.Mutex                 // guards parts
+	parts   map[string]*report.RunPart // the report's part of each SAE run written here
 }
 
 // CreateDir makes and claims the run directory: out if given (it must not exist or be empty),

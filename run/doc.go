@@ -5,8 +5,10 @@
 //
 // Progress and results go to an Observer as events (a phase started, training progress, a run
 // finished, a file written, the pipeline finished), never to a terminal, so that a progress
-// bar, a test, a sweep runner or a web server can each listen. Execute stops between phases
-// when its context is cancelled.
+// bar, a test, a sweep runner or a web server can each listen. When its context is cancelled,
+// Execute stops the training within a step, checkpoints it and marks the run interrupted in
+// summary.json; Options.Resume continues such a directory (resume.go). Before anything is
+// allocated, a plan's peak memory is estimated and refused above MemoryLimit (limits.go).
 //
 // Invariants:
 //   - Everything a plan needs is validated before the run directory is created.
@@ -15,5 +17,9 @@
 //     finished run, so the directory always describes the runs completed so far.
 //   - SAEs train on the toy model as its file holds it (float32 weights), so train-sae on a
 //     directory reproduces the SAEs of the run that wrote it.
-//   - The same plan and seed give the same bits in every file but the wall times.
+//   - The same plan and seed give the same bits in every file but the wall times, whether the
+//     run was interrupted and resumed (even after kill -9) or not.
+//   - A training phase checkpoints into the directory every Options.CheckpointEvery and
+//     removes its checkpoint once its results are written; a diverged phase stops at the
+//     logged step where it shows, is listed as failed, and writes nothing non-finite.
 package run

@@ -26,12 +26,17 @@ type ModelResult struct {
 
 // TrainModel trains m in place (toymodel.Train), reporting progress to obs.
 func TrainModel(m *toymodel.Model, tc toymodel.TrainConfig, seed uint64, obs Observer) (ModelResult, error) {
+	return trainModel(m, tc, seed, obs, toymodel.Control{})
+}
+
+// trainModel is TrainModel steered by ctl (stop, checkpoints, resume).
+func trainModel(m *toymodel.Model, tc toymodel.TrainConfig, seed uint64, obs Observer, ctl toymodel.Control) (ModelResult, error) {
 	obs.Observe(PhaseStarted{Phase: modelPhase, Steps: tc.Steps})
 	progress := func(p toymodel.Progress) {
 		obs.Observe(Progress{Phase: modelPhase, Step: p.Step, Steps: p.Steps, Loss: p.Loss, LR: p.LR})
 	}
 	t0 := time.Now()
-	log, err := toymodel.Train(m, tc, seed, progress)
+	log, err := toymodel.TrainWith(m, tc, seed, progress, ctl)
 	wall := time.Since(t0).Seconds()
 	if err != nil {
 		return ModelResult{}, fmt.Errorf("model_train: %w", err)

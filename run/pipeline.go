@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"saelab/config"
 	"saelab/report"
+	"saelab/sae"
 	"saelab/store"
 	"saelab/toymodel"
 )
@@ -57,6 +59,12 @@ type Options struct {
 	Observer Observer
 	// NoReport skips report.html; NoDataLog skips the data-log files (the report needs them).
 	NoReport, NoDataLog bool
+	// Resume continues this interrupted run directory instead of creating one (the plan's
+	// config must be the directory's, see ResumeConfig); Out must then be empty.
+	Resume string
+	// CheckpointEvery is how often each training phase checkpoints (see
+	// DefaultCheckpointEvery, used when 0); negative checkpoints at every logged step.
+	CheckpointEvery time.Duration
 }
 
 // prepared is a validated plan: the initial or loaded model and the resolved runs.
@@ -75,11 +83,19 @@ func Execute(ctx context.Context, p Plan, o Options) (*Dir, error) {
 	if obs == nil {
 		obs = nop{}
 	}
-	pr, err := prepare(p)
+	pr, err := prepareFor(p, o.Resume)
 	if err != nil {
 		return nil, err
 	}
-	d, err := CreateDir(o.Out, p.Name, pr.c.Seed, obs)
+	var d *Dir
+	switch {
+	case o.Resume != "" && o.Out != "":
+		return nil, fmt.Errorf("--out %s: a resumed run stays in its directory (%s); drop --out", o.Out, o.Resume)
+	case o.Resume != "":
+		d, err = OpenDir(o.Resume, pr.c.Seed, obs)
+	default:
+		d, err = CreateDir(o.Out, p.Name, pr.c.Seed, obs)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +104,21 @@ func Execute(ctx context.Context, p Plan, o Options) (*Dir, error) {
 		d.Summary.Command = report.CompareCommand
 	}
 	if err := d.execute(ctx, p, pr, o); err != nil {
-		return d, fmt.Errorf("%w\n(the run directory %s holds the files written before the failure; summary.json lists the finished runs)", err, d.Path)
+		if ctx.Err() != nil {
+			return d, fmt.Errorf("%w\n(summary.json lists the finished runs and the interrupted one; to continue: saelab %s --resume %s)", err, p.Name, d.Path)
+		}
+		return d, fmt.Errorf("%w\n(the run directory %s holds the files written before the failure; summary.json lists the finished runs and the failed one)", err, d.Path)
 	}
 	return d, nil
 }
 
 // prepare validates the plan and resolves its model and runs.
-func prepare(p Plan) (*prepared, error) {
+func prepare(p Plan) (*prepared, error) { return prepareFor(p, "") }
+
+// prepareFor is prepare for a plan continuing the run directory resume (when not ""): a
+// loaded toy model is read from the directory's copy when it has one, so that the SAEs train
+// on what the finished ones trained on.
+func prepareFor(p Plan, resume string) (*prepared, error) {
 	pr := &prepared{c: p.Config.Clone()}
 	c := &pr.c
 	var err error
@@ -108,26 +132,35 @@ func prepare(p Plan) (*prepared, error) {
 	case c.ModelPath == "":
 		return nil, errors.New("model_path: missing; name the toy model (a run directory or a model.safetensors file)")
 	default:
-		if err := pr.load(); err != nil {
+		if err := pr.load(resume); err != nil {
 			return nil, err
 		}
 	}
-	if !p.SAEs {
-		return pr, nil
+	if p.SAEs {
+		if pr.runs, err = c.ResolveSAERuns(pr.model.Cfg.NInst, pr.model.Cfg.DHidden); err != nil {
+			return nil, err
+		}
+		if pr.runs, err = c.SelectRuns(pr.runs, p.Select); err != nil {
+			return nil, fmt.Errorf("selected runs %s: %w", strings.Join(p.Select, ","), err)
+		}
 	}
-	if pr.runs, err = c.ResolveSAERuns(pr.model.Cfg.NInst, pr.model.Cfg.DHidden); err != nil {
+	if err := pr.checkMemory(p); err != nil {
 		return nil, err
-	}
-	if pr.runs, err = c.SelectRuns(pr.runs, p.Select); err != nil {
-		return nil, fmt.Errorf("selected runs %s: %w", strings.Join(p.Select, ","), err)
 	}
 	return pr, nil
 }
 
-// load reads the toy model of c.ModelPath; its config replaces the model section.
-func (pr *prepared) load() error {
+// load reads the toy model of c.ModelPath (or of the directory being continued, when it holds
+// a copy); its config replaces the model section.
+func (pr *prepared) load(resume string) error {
 	c := &pr.c
-	model, specs, err := store.LoadModel(c.ModelPath)
+	src := c.ModelPath
+	if resume != "" {
+		if _, err := os.Stat(filepath.Join(resume, store.ModelFile)); err == nil {
+			src = resume
+		}
+	}
+	model, specs, err := store.LoadModel(src)
 	if err != nil {
 		return err
 	}
@@ -136,36 +169,40 @@ func (pr *prepared) load() error {
 	if abs, err := filepath.Abs(c.ModelPath); err == nil {
 		c.ModelPath = abs
 	}
-	file, _ := store.ModelPath(c.ModelPath)
+	file, _ := store.ModelPath(src)
 	pr.modelBytes, err = os.ReadFile(file)
 	return err
 }
 
-// execute runs a prepared plan in d.
+// execute runs a prepared plan in d: each phase not finished yet (all of them in a new
+// directory), with checkpoints.
 func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) error {
-	if err := d.WriteConfig(pr.c, sections(p)...); err != nil {
-		return err
-	}
-	model := pr.model
-	if p.TrainModel {
-		mr, err := TrainModel(model, pr.c.ModelTrain, pr.c.Seed, d.obs)
-		if err != nil {
-			return d.unfinished(ctx, store.RunSummary{Name: ModelRunName, Kind: store.KindToyModel, Steps: pr.c.ModelTrain.Steps}, err)
-		}
-		if model, err = d.SaveModel(mr, pr.c.Model); err != nil {
+	if !d.resumed {
+		if err := d.WriteConfig(pr.c, sections(p)...); err != nil {
 			return err
 		}
-	} else if err := d.copyModel(pr); err != nil {
+	}
+	model, err := d.modelPhase(ctx, p, pr, o)
+	if err != nil {
 		return err
 	}
 	for _, rc := range pr.runs {
-		if err := ctx.Err(); err != nil {
-			return interruptedError(ctx)
+		if d.finished(rc.Name) {
+			continue
 		}
-		r, err := d.TrainSAE(model, rc, pr.c.Seed, !o.NoDataLog)
+		if err := ctx.Err(); err != nil {
+			return d.unfinished(ctx, saeRunSummary(rc), err)
+		}
+		ctl := sae.Control{Context: ctx}
+		if err := d.saeControl(rc, pr.c.Seed, o, &ctl); err != nil {
+			return err
+		}
+		r, err := d.trainSAE(model, rc, pr.c.Seed, !o.NoDataLog, ctl)
 		if err != nil {
-			rs := store.RunSummary{Name: rc.Name, Kind: store.KindSAE, Arch: rc.SAE.Arch, Resample: rc.Train.Resample, Steps: rc.Train.Steps}
-			return d.unfinished(ctx, rs, err)
+			if errors.Is(err, sae.ErrDiverged) { // resuming would diverge again
+				d.dropCheckpoint(store.SAECheckpointFile(rc.Name))
+			}
+			return d.unfinished(ctx, saeRunSummary(rc), err)
 		}
 		if p.Compare {
 			r.RunExtra = r.RunSummary().Means().RunExtra()
@@ -173,16 +210,50 @@ func (d *Dir) execute(ctx context.Context, p Plan, pr *prepared, o Options) erro
 		if err := d.AddSAERun(r); err != nil {
 			return err
 		}
+		d.dropCheckpoint(store.SAECheckpointFile(rc.Name))
 	}
 	reportPath := ""
 	if !o.NoReport && !o.NoDataLog {
-		var err error
 		if reportPath, err = d.WriteReport(); err != nil {
 			return err
 		}
 	}
 	d.obs.Observe(Finished{Dir: d.Path, Summary: d.Summary, Report: reportPath})
 	return nil
+}
+
+// saeRunSummary is the summary entry of an SAE run that did not finish.
+func saeRunSummary(rc config.SAERun) store.RunSummary {
+	return store.RunSummary{Name: rc.Name, Kind: store.KindSAE, Arch: rc.SAE.Arch, Resample: rc.Train.Resample, Steps: rc.Train.Steps}
+}
+
+// modelPhase trains the toy model (from its checkpoint when continuing) and saves it, or
+// copies the loaded one, and returns the model the SAEs train on; a directory that has it
+// already reads it back.
+func (d *Dir) modelPhase(ctx context.Context, p Plan, pr *prepared, o Options) (*toymodel.Model, error) {
+	if !p.TrainModel {
+		return pr.model, d.copyModel(pr)
+	}
+	if d.finished(ModelRunName) {
+		m, _, err := store.LoadModel(d.File(store.ModelFile))
+		return m, err
+	}
+	ctl := toymodel.Control{Context: ctx}
+	if err := d.modelControl(pr, o, &ctl); err != nil {
+		return nil, err
+	}
+	mr, err := trainModel(pr.model, pr.c.ModelTrain, pr.c.Seed, d.obs, ctl)
+	if err != nil {
+		if errors.Is(err, toymodel.ErrDiverged) {
+			d.dropCheckpoint(store.ToyModelCheckpointFile)
+		}
+		return nil, d.unfinished(ctx, store.RunSummary{Name: ModelRunName, Kind: store.KindToyModel, Steps: pr.c.ModelTrain.Steps}, err)
+	}
+	model, err := d.SaveModel(mr, pr.c.Model)
+	if err == nil {
+		d.dropCheckpoint(store.ToyModelCheckpointFile)
+	}
+	return model, err
 }
 
 // unfinished records a run that failed or was interrupted in summary.json and returns err.
@@ -220,8 +291,12 @@ func sections(p Plan) []string {
 }
 
 // copyModel copies the loaded model file into the directory, and the toy model's summary entry
-// and metrics rows from the directory it came from, so that the report shows its loss.
+// and metrics rows from the directory it came from, so that the report shows its loss. A
+// directory being continued keeps what it has of them.
 func (d *Dir) copyModel(pr *prepared) error {
+	if d.hasToyModelRun() {
+		return nil
+	}
 	path := d.File(store.ModelFile)
 	if err := store.WriteFileAtomic(path, pr.modelBytes, 0o644); err != nil {
 		return err

@@ -88,7 +88,8 @@ func TestOneOwnerPerDirectory(t *testing.T) {
 	}
 }
 
-// A cancelled context stops the pipeline between runs; the finished runs stay listed.
+// A cancelled context stops the pipeline between runs; the finished runs stay listed, and the
+// run that did not start is listed as interrupted.
 func TestCancelStopsBetweenRuns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	obs := ObserverFunc(func(e Event) {
@@ -100,7 +101,8 @@ func TestCancelStopsBetweenRuns(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("err = %v, want a cancellation", err)
 	}
-	if len(d.Summary.Runs) != 1 {
-		t.Errorf("summary lists %d runs, want the toy model alone", len(d.Summary.Runs))
+	runs := d.Summary.Runs
+	if len(runs) != 2 || !runs[0].Finished() || runs[0].Name != ModelRunName || runs[1].Name != "none" || runs[1].Status != store.StatusInterrupted {
+		t.Errorf("summary lists %+v, want the finished toy model and none interrupted", runs)
 	}
 }

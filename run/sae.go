@@ -34,7 +34,7 @@ type SAEResult struct {
 // TrainSAE builds the run's SAE on model (sae.New copies the model), trains it and
 // evaluates it on fresh batches, all from seed, without writing anything.
 func TrainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, obs Observer) (*SAEResult, error) {
-	r, err := trainSAE(model, rc, seed, obs)
+	r, err := trainSAE(model, rc, seed, obs, sae.Control{})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,12 @@ func TrainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, obs Observer
 // evaluation's batches and the next run's log are never in memory together. The run is added
 // to summary.json by AddSAERun.
 func (d *Dir) TrainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, withLog bool) (*SAEResult, error) {
-	r, err := trainSAE(model, rc, seed, d.obs)
+	return d.trainSAE(model, rc, seed, withLog, sae.Control{})
+}
+
+// trainSAE is Dir.TrainSAE with the training steered by ctl (stop, checkpoints, resume).
+func (d *Dir) trainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, withLog bool, ctl sae.Control) (*SAEResult, error) {
+	r, err := trainSAE(model, rc, seed, d.obs, ctl)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ func (d *Dir) AddSAERun(r *SAEResult) error {
 }
 
 // trainSAE builds and trains the run's SAE.
-func trainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, obs Observer) (*SAEResult, error) {
+func trainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, obs Observer, ctl sae.Control) (*SAEResult, error) {
 	s, err := sae.New(rc.SAE, model, seed)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: sae: %w", rc.Name, err)
@@ -87,7 +92,7 @@ func trainSAE(model *toymodel.Model, rc config.SAERun, seed uint64, obs Observer
 			FracActive: p.FracActive, LReconstruction: p.LReconstruction / I, LSparsity: p.LSparsity / I})
 	}
 	t0 := time.Now()
-	log, err := sae.Train(s, rc.Train, seed, progress)
+	log, err := sae.TrainWith(s, rc.Train, seed, progress, ctl)
 	wall := time.Since(t0).Seconds()
 	if err != nil {
 		return nil, fmt.Errorf("run %s: sae_train: %w", rc.Name, err)

@@ -79,10 +79,10 @@ func (c Config) Widths() []int {
 // Validate reports the first field out of range.
 func (c Config) Validate() error {
 	switch {
-	case c.NInst < 1:
-		return fmt.Errorf("n_inst = %d: must be ≥ 1", c.NInst)
-	case c.DIn < 1:
-		return fmt.Errorf("d_in = %d: must be ≥ 1", c.DIn)
+	case c.NInst < 1 || c.NInst > 1<<16:
+		return fmt.Errorf("n_inst = %d: must be in [1, 65536]", c.NInst)
+	case c.DIn < 1 || c.DIn > 1<<14:
+		return fmt.Errorf("d_in = %d: must be in [1, 16384]", c.DIn)
 	case c.DSAE < 1 || c.DSAE > 1<<16:
 		return fmt.Errorf("d_sae = %d: must be in [1, 65536]", c.DSAE)
 	case !(c.SparsityCoeff >= 0) || math.IsInf(c.SparsityCoeff, 0):

@@ -4,8 +4,13 @@
 // resampling (spec §2.9–§2.11) and the data log.
 //
 // Use: New builds an SAE from a Config over a toy model; Train runs the reference's optimize
-// loop and returns a DataLog; Forward, ForwardParallel and ForwardTraining run a dense batch
-// through it; Params and State list the tensors a file holds. Archs lists the architectures,
+// loop and returns a DataLog; TrainWith is Train steered by a Control (stopped by a context,
+// checkpointed per instance, resumed from a Checkpoint with the uninterrupted run's bits) and
+// guarded against divergence (ErrDiverged at the first logged step whose loss or parameters
+// are not finite); Forward, ForwardParallel and ForwardTraining run a dense batch through it,
+// InstanceForward one sample at a time; Params and State list the tensors a file holds;
+// TrainMemory, LogMemory, Memory and WorkerMemory state what training allocates (memory.go),
+// CheckTraining what the two configs must satisfy together. Archs lists the architectures,
 // and AnimationRows, AnimatesBestOnly, EncoderName and Describe answer what code around the
 // engine asks of one by name.
 //
@@ -17,7 +22,11 @@
 //     gradient contribution weighted by their count, which is exact.
 //   - Every hand-derived gradient has a finite-difference test; the reference's numbers are
 //     golden-vector tests (testdata/golden).
-//   - A training step allocates nothing.
+//   - A training step allocates nothing, and nothing the loop keeps grows with the steps but
+//     the data log (whose records are counted by the memory estimate).
+//   - A run resumed from a checkpoint equals the uninterrupted run bit for bit: an instance's
+//     state at a step boundary is its parameters' and Adam's slices, its fired counters, its
+//     three streams' positions and its share of the log, and the rest is step-indexed.
 //
 // # Architectures
 //

@@ -155,11 +155,17 @@ func (s *SAE) WDecNormalized() []float64 {
 	I, D, S := s.Cfg.NInst, s.Cfg.DIn, s.Cfg.DSAE
 	out := make([]float64, 0, I*S*D)
 	for i := 0; i < I; i++ {
-		rows := s.DecoderRows(i)
-		normalizeRows(rows, rows, nil, S, D, s.Cfg.WeightNormalizeEps)
-		out = append(out, rows...)
+		out = append(out, s.DecoderDirections(i)...)
 	}
 	return out
+}
+
+// DecoderDirections returns instance i's part of WDecNormalized, [S][D].
+func (s *SAE) DecoderDirections(i int) []float64 {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	rows := s.DecoderRows(i)
+	normalizeRows(rows, rows, nil, S, D, s.Cfg.WeightNormalizeEps)
+	return rows
 }
 
 // normalizeRows writes dst[j] = src[j]/(‖src[j]‖+eps) for S rows of length D, and the norms.

@@ -143,3 +143,20 @@ func (s *SAE) GenerateWithFeatures(B int, streams []*rng.Stream) (x, h []float64
 	x = bt.Dense()
 	return x, s.Model.Hidden(x, B)
 }
+
+// ProjectSample writes into h [D] the SAE input of one sample of a sparse batch: h = W[0]·x
+// over its entries (feat ascending, val), summed in feature order as Model.Hidden sums the
+// dense x (the zero features add nothing), so that it equals GenerateWithFeatures's h bit for
+// bit.
+func (s *SAE) ProjectSample(h []float64, feat []int32, val []float64) {
+	D, F := s.Cfg.DIn, s.Model.Cfg.NFeatures
+	W0 := s.Model.W[:D*F]
+	h = h[:D]
+	clear(h)
+	for e, f := range feat {
+		v := val[e]
+		for d := range h {
+			h[d] += W0[d*F+int(f)] * v
+		}
+	}
+}

@@ -40,7 +40,17 @@ type Scalars struct {
 // in the reference's order: resample check, lr, fresh batch, forward/backward and Adam,
 // decoder renormalisation when untied, frac_active, then the log record.
 func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLog, error) {
+	return TrainWith(s, tc, seed, progress, Control{})
+}
+
+// TrainWith is Train steered by ctl: stopped by a context, checkpointed, resumed (Control).
+// A loss, loss term or parameter that is not finite at a logged step stops the run with
+// ErrDiverged.
+func TrainWith(s *SAE, tc TrainConfig, seed uint64, progress func(Progress), ctl Control) (DataLog, error) {
 	if err := tc.Validate(); err != nil {
+		return DataLog{}, err
+	}
+	if err := CheckTraining(s.Cfg, tc); err != nil {
 		return DataLog{}, err
 	}
 	sched, _ := optim.ParseSchedule(tc.Schedule)
@@ -52,10 +62,6 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		sizes[k] = len(p.Data)
 	}
 	adam := optim.NewAdam(tc.Beta1, tc.Beta2, tc.Eps, sizes...)
-	bc1, bc2 := make([]float64, tc.Steps), make([]float64, tc.Steps)
-	for st := range bc1 {
-		bc1[st], bc2[st] = adam.Begin()
-	}
 	logSteps := toymodel.LogSteps(tc.Steps, tc.LogFreq)
 	log := s.newLog(logSteps, tc.HiddenSampleSize)
 	var resampleSteps []int
@@ -64,36 +70,57 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 			resampleSteps = append(resampleSteps, st)
 		}
 	}
-	resampled := make([]int, len(resampleSteps)*I)
 	nT := len(s.TermNames())
-	scal := make([]float64, len(logSteps)*I*(nT+1)) // [log][I][loss, terms...] training-batch means
-	fracMean := make([]float64, len(logSteps)*I)
+	r := &trainRun{s: s, tc: tc, params: params, adam: adam, log: &log, logSteps: logSteps, resampleSteps: resampleSteps,
+		resampled: make([]int, len(resampleSteps)*I),
+		scal:      make([]float64, len(logSteps)*I*(nT+1)), // [log][I][loss, terms...] training-batch means
+		fracMean:  make([]float64, len(logSteps)*I), nT: nT}
+	if err := r.control(ctl); err != nil {
+		return DataLog{}, err
+	}
 	// Each instance's [steps done, loss, L_rec, L_sp, frac_active] for the progress callback.
 	board := par.NewBoard(I)
 
 	run := func(i int) {
 		t := s.newTrainer(i, tc, seed, params, adam)
 		rl := rng.New(seed, rng.PurposeSAELogBatch, uint64(i))
+		from, li, ri, err := r.restore(i, t, &rl, ctl.Resume)
+		if err != nil {
+			r.errs[i] = err
+			return
+		}
+		if from > 0 && progress != nil && li > 0 {
+			sc := r.scal[((li-1)*I+i)*(nT+1):]
+			board.Publish(i, []float64{float64(from), sc[0], sc[1], sc[2], r.fracMean[(li-1)*I+i]})
+		}
 		var hr hiddenBatch
-		li, ri := 0, 0
 		invB := 1 / float64(tc.BatchSize)
-		for step := 0; step < tc.Steps; step++ {
+		step := from
+		for ; step < tc.Steps && !r.stop.Stopped(); step++ {
 			if ri < len(resampleSteps) && resampleSteps[ri] == step {
-				resampled[ri*I+i] = t.resample(step)
+				r.resampled[ri*I+i] = t.resample(step)
 				ri++
 			}
-			sums, fsum := t.step(step, lr(step), bc1[step], bc2[step])
+			// One shared step counter, as in torch: step s uses the corrections of t = s+1.
+			bc1, bc2 := optim.BiasCorrections(tc.Beta1, tc.Beta2, step+1)
+			sums, fsum := t.step(step, lr(step), bc1, bc2)
 			if progress != nil && (step%progressEvery == progressEvery-1 || step == tc.Steps-1) {
 				board.Publish(i, []float64{float64(step + 1), sums[0] * invB, sums[1] * invB, sums[2] * invB, fsum / float64(S)})
 			}
 			if li < len(logSteps) && logSteps[li] == step {
 				for k := 0; k <= nT; k++ {
-					scal[(li*I+i)*(nT+1)+k] = sums[k] * invB
+					r.scal[(li*I+i)*(nT+1)+k] = sums[k] * invB
 				}
-				fracMean[li*I+i] = fsum / float64(S)
+				r.fracMean[li*I+i] = fsum / float64(S)
 				s.logInstance(&log.Records[li], i, step, tc.HiddenSampleSize, rl, &hr, t.w)
 				li++
+				if !r.logged(i, t, rl, step+1, li, ri, sums[:nT+1]) {
+					return
+				}
 			}
+		}
+		if step > from {
+			r.end(i, t, rl, step, li, ri)
 		}
 	}
 
@@ -104,8 +131,11 @@ func Train(s *SAE, tc TrainConfig, seed uint64, progress func(Progress)) (DataLo
 		}
 	}
 	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
+	if err := r.close(); err != nil {
+		return DataLog{}, err
+	}
 
-	log.finish(resampleSteps, resampled, logSteps, scal, fracMean, nT, lr)
+	log.finish(resampleSteps, r.resampled, logSteps, r.scal, r.fracMean, nT, lr)
 	if progress != nil {
 		last := log.Scalars[len(log.Scalars)-1]
 		progress(Progress{Step: tc.Steps, Steps: tc.Steps, LR: last.LR, Loss: last.Loss, FracActive: last.FracActive,

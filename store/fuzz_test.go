@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"saelab/sae"
+	"saelab/toymodel"
 )
 
 // FuzzDecodeDataLog: the data-log reader never panics on any bytes, and a log it accepts
@@ -69,5 +70,80 @@ func FuzzDecodeSummary(f *testing.F) {
 		if _, err := DecodeSummary(b); err != nil {
 			t.Fatalf("an accepted summary does not decode again: %v", err)
 		}
+	})
+}
+
+// fuzzCheckpointRun is the small run whose checkpoints FuzzDecodeCheckpoint mutates.
+func fuzzCheckpointRun() (toymodel.Config, toymodel.TrainConfig, sae.Config, sae.TrainConfig) {
+	mc := toymodel.Config{NInst: 2, NFeatures: 4, DHidden: 2, FeatMagDistn: "unif"}
+	mt := toymodel.DefaultTrainConfig()
+	mt.Steps, mt.LogFreq, mt.BatchSize = 40, 10, 16
+	sc := sae.DefaultConfig(2, 2, 3)
+	sc.Arch, sc.K = "batchtopk", 0.5
+	st := sae.DefaultTrainConfig()
+	st.Steps, st.LogFreq, st.BatchSize, st.HiddenSampleSize = 40, 10, 16, 4
+	st.Resample, st.ResampleFreq, st.ResampleWindow = "simple", 15, 10
+	return mc, mt, sc, st
+}
+
+// FuzzDecodeCheckpoint: the checkpoint readers never panic on any bytes, and a checkpoint
+// they accept resumes training without a panic (an error is fine: the engine checks it too).
+func FuzzDecodeCheckpoint(f *testing.F) {
+	mc, mt, sc, st := fuzzCheckpointRun()
+	model, err := toymodel.New(mc, toymodel.Values{}, toymodel.Scalar(0.2), 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	tp, sp := filepath.Join(dir, "t.ckpt"), filepath.Join(dir, "s.ckpt")
+	n := 0
+	ctl := toymodel.Control{Checkpoint: func(ck *toymodel.Checkpoint) error {
+		if n++; n == 3 {
+			return WriteToyModelCheckpoint(tp, ck, mc, mt, "r")
+		}
+		return nil
+	}}
+	if _, err := toymodel.TrainWith(model.Clone(), mt, 1, nil, ctl); err != nil {
+		f.Fatal(err)
+	}
+	s, err := sae.New(sc, model, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	n = 0
+	sctl := sae.Control{Checkpoint: func(ck *sae.Checkpoint) error {
+		if n++; n == 4 {
+			return WriteSAECheckpoint(sp, ck, sc, st, "r")
+		}
+		return nil
+	}}
+	if _, err := sae.TrainWith(s, st, 1, nil, sctl); err != nil {
+		f.Fatal(err)
+	}
+	for k, p := range []string{tp, sp} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(k))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
+		if kind%2 == 0 {
+			ck, err := decodeToyModelCheckpoint(data, mc, mt, "r")
+			if err != nil {
+				return
+			}
+			toymodel.TrainWith(model.Clone(), mt, 1, nil, toymodel.Control{Resume: ck})
+			return
+		}
+		ck, err := decodeSAECheckpoint(data, sc, st, "r")
+		if err != nil {
+			return
+		}
+		s, err := sae.New(sc, model, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sae.TrainWith(s, st, 1, nil, sae.Control{Resume: ck})
 	})
 }

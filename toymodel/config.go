@@ -33,6 +33,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("n_correlated_pairs = %d: must be ≥ 0", c.NCorrelatedPairs)
 	case c.NAnticorrelatedPairs < 0:
 		return fmt.Errorf("n_anticorrelated_pairs = %d: must be ≥ 0", c.NAnticorrelatedPairs)
+	case c.NCorrelatedPairs > c.NFeatures: // (and below) the sum could overflow
+		return fmt.Errorf("n_correlated_pairs = %d: must be at most n_features/2 = %d (each pair takes 2 features)", c.NCorrelatedPairs, c.NFeatures/2)
+	case c.NAnticorrelatedPairs > c.NFeatures:
+		return fmt.Errorf("n_anticorrelated_pairs = %d: must be at most n_features/2 = %d (each pair takes 2 features)", c.NAnticorrelatedPairs, c.NFeatures/2)
 	case 2*(c.NCorrelatedPairs+c.NAnticorrelatedPairs) > c.NFeatures:
 		return fmt.Errorf("n_correlated_pairs + n_anticorrelated_pairs = %d: the pairs need %d features but n_features = %d",
 			c.NCorrelatedPairs+c.NAnticorrelatedPairs, 2*(c.NCorrelatedPairs+c.NAnticorrelatedPairs), c.NFeatures)

@@ -3,7 +3,9 @@
 // (spec §1.7), with the importance and feature-probability values of spec §1.3.
 //
 // Use: New initialises a Model from a Config and two Values; Train runs optimize and returns
-// the loss log; Generate and GenerateInstance draw sparse batches; Forward, Loss and Hidden
+// the loss log; TrainWith is Train steered by a Control (stop, per-instance checkpoints,
+// resume with the same bits) and guarded against divergence (ErrDiverged); ModelMemory and
+// TrainMemory state what a model and its training allocate; Generate and GenerateInstance draw sparse batches; Forward, Loss and Hidden
 // run dense batches; LossGradInstance is one instance's loss and gradient.
 //
 // Invariants:

@@ -68,6 +68,11 @@ func newShell(cfg Config, importance, featureProbability Values) (*Model, error)
 	if err != nil {
 		return nil, err
 	}
+	for k, v := range imp {
+		if v < 0 {
+			return nil, fmt.Errorf("importance[%d,%d] = %v: must be a finite number ≥ 0", k/F, k%F, v)
+		}
+	}
 	for k, v := range p {
 		if v < 0 || v > 1 {
 			return nil, fmt.Errorf("feature_probability[%d,%d] = %v: must be in [0, 1]", k/F, k%F, v)

@@ -77,6 +77,12 @@ type Progress struct {
 // the last). Instances share nothing but the step counter and lr, so each one runs its whole
 // training on one worker; results are bit-identical whatever GOMAXPROCS is.
 func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]LogEntry, error) {
+	return TrainWith(m, tc, seed, progress, Control{})
+}
+
+// TrainWith is Train steered by ctl: stopped by a context, checkpointed, resumed (Control).
+// A loss or parameter that is not finite at a logged step stops the run with ErrDiverged.
+func TrainWith(m *Model, tc TrainConfig, seed uint64, progress func(Progress), ctl Control) ([]LogEntry, error) {
 	if err := tc.Validate(); err != nil {
 		return nil, err
 	}
@@ -85,28 +91,46 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 	logSteps := LogSteps(tc.Steps, tc.LogFreq)
 	losses := make([]float64, len(logSteps)*I) // [log][I]
 	adam := optim.NewAdam(tc.Beta1, tc.Beta2, tc.Eps, I*H*F, I*F)
-	bc1 := make([]float64, tc.Steps)
-	bc2 := make([]float64, tc.Steps)
-	for s := range bc1 { // one shared step counter, as in torch
-		bc1[s], bc2[s] = adam.Begin()
+	ctrl, err := newController(m, tc, adam, losses, len(logSteps), ctl)
+	if err != nil {
+		return nil, err
 	}
 	board := par.NewBoard(I) // each instance's [steps done, latest logged loss] for the progress callback
 	run := func(i int) {
 		t := m.newTrainer(i, tc.BatchSize, rng.New(seed, rng.PurposeToyBatch, uint64(i)))
 		t.wd = tc.DecoupledDecay()
-		li := 0
+		from, li, err := ctrl.restore(i, t, ctl.Resume)
+		if err != nil {
+			ctrl.errs[i] = err
+			return
+		}
 		var latest float64
-		for step := 0; step < tc.Steps; step++ {
+		if li > 0 {
+			latest = losses[(li-1)*I+i]
+			if progress != nil {
+				board.Publish(i, []float64{float64(from), latest})
+			}
+		}
+		step := from
+		for ; step < tc.Steps && !ctrl.stop.Stopped(); step++ {
 			logged := li < len(logSteps) && logSteps[li] == step
-			L := t.step(adam, tc.LR*sched(step, tc.Steps), bc1[step], bc2[step], logged)
+			// One shared step counter, as in torch: step s uses the corrections of t = s+1.
+			bc1, bc2 := optim.BiasCorrections(tc.Beta1, tc.Beta2, step+1)
+			L := t.step(adam, tc.LR*sched(step, tc.Steps), bc1, bc2, logged)
 			if logged {
 				losses[li*I+i] = L
 				latest = L
 				li++
+				if !ctrl.logged(i, t, step+1, li, L) {
+					return
+				}
 			}
 			if progress != nil && (logged || step%progressEvery == progressEvery-1 || step == tc.Steps-1) {
 				board.Publish(i, []float64{float64(step + 1), latest})
 			}
+		}
+		if step > from {
+			ctrl.end(i, t, step, li)
 		}
 	}
 	var tick func()
@@ -131,6 +155,9 @@ func Train(m *Model, tc TrainConfig, seed uint64, progress func(Progress)) ([]Lo
 		}
 	}
 	par.ForEachBlockTickingN(I, tc.Workers, run, 100*time.Millisecond, tick)
+	if err := ctrl.close(); err != nil {
+		return nil, err
+	}
 	log := make([]LogEntry, len(logSteps))
 	for k, st := range logSteps {
 		var L float64

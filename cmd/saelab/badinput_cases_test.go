@@ -98,7 +98,7 @@ func badInputs(model string) []badInput {
 		{args: []string{"train-model", "--lr-schedule", "step", "--out", "{out}"}, code: 1, want: []string{`"step"`, "constant, linear, cosine"}},
 		{args: []string{"train-model", "--lr-schedule", "anthropic", "--steps", "100", "--out", "{out}"}, code: 1, want: []string{"anthropic needs steps > 2501"}},
 		{args: []string{"train-model", "--adam-beta1", "1", "--out", "{out}"}, code: 1, want: []string{"adam_beta1 = 1: must be in [0, 1)"}},
-		{args: []string{"train-model", "--adam-eps", "0", "--out", "{out}"}, code: 1, want: []string{"adam_eps = 0: must be > 0"}},
+		{args: []string{"train-model", "--adam-eps", "0", "--out", "{out}"}, code: 1, want: []string{"adam_eps = 0: must be a finite number > 0"}},
 		{args: []string{"train-model", "--n-features", "0", "--out", "{out}"}, code: 1, want: []string{"n_features = 0: must be in [1, 65536]"}},
 		{args: []string{"train-model", "--d-hidden", "0", "--out", "{out}"}, code: 1, want: []string{"d_hidden = 0: must be in [1, 16384]"}},
 		{args: []string{"train-sae", "--model", "{dir}/missing", "--out", "{out}"}, code: 1, want: []string{"model", "missing: no such file"}},

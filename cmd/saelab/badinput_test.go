@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,19 +18,33 @@ type badInput struct {
 	want []string // every one of these appears in the message
 	// setup prepares the case's files in dir before the command runs.
 	setup func(t *testing.T, dir string)
+	// keep lists the files the case leaves on purpose (a failed run's directory), relative to
+	// the case's directory; gone the files it removes (stale temporary files). Nothing else
+	// may change.
+	keep, gone []string
+	// env sets environment variables for the case.
+	env map[string]string
+	// check makes further assertions on the case's directory afterwards.
+	check func(t *testing.T, dir string)
 }
 
 // TestBadInputs runs every hostile input through the command line: each exits with the right
 // code and a message naming the field, the value and what is allowed, no Go type names, and
-// leaves no run directory and no temporary file behind.
+// leaves no run directory and no temporary file behind (a run that fails while training keeps
+// its directory, which summary.json describes, and nothing non-finite).
 func TestBadInputs(t *testing.T) {
-	model := tinyModelDir(t)
-	for k, c := range badInputs(model) {
+	model, demo := tinyModelDir(t), tinyDemo(t)
+	cases := append(badInputs(model), moreBadInputs(model, demo)...)
+	t.Logf("%d bad inputs", len(cases))
+	for k, c := range cases {
 		dir := t.TempDir()
 		if c.setup != nil {
 			c.setup(t, dir)
 		}
-		before := listTree(t, dir)
+		for key, v := range c.env {
+			t.Setenv(key, v)
+		}
+		before := expectedTree(t, dir, c.keep, c.gone)
 		args := make([]string, len(c.args))
 		for i, a := range c.args {
 			a = strings.ReplaceAll(a, "{out}", filepath.Join(dir, "out"))
@@ -37,7 +52,13 @@ func TestBadInputs(t *testing.T) {
 			args[i] = a
 		}
 		code, msg := runCLI(t, args...)
+		for key := range c.env {
+			os.Unsetenv(key)
+		}
 		name := strings.Join(c.args, " ")
+		if len(name) > 200 {
+			name = name[:200] + "…"
+		}
 		if code != c.code {
 			t.Errorf("case %d (%s): exit %d, want %d; message %q", k, name, code, c.code, msg)
 			continue
@@ -53,9 +74,30 @@ func TestBadInputs(t *testing.T) {
 			}
 		}
 		if after := listTree(t, dir); after != before {
-			t.Errorf("case %d (%s): files left behind:\n%s\nwere:\n%s", k, name, after, before)
+			t.Errorf("case %d (%s): files left behind:\n%s\nwant:\n%s", k, name, after, before)
+		}
+		if c.check != nil {
+			c.check(t, dir)
 		}
 	}
+}
+
+// expectedTree is the listing the case must leave: dir's now, with keep added and gone removed.
+func expectedTree(t *testing.T, dir string, keep, gone []string) string {
+	t.Helper()
+	now := listTree(t, dir)
+	var names []string
+	if now != "" {
+		names = strings.Split(now, "\n")
+	}
+	for _, k := range keep {
+		for p := k; p != "." && !slices.Contains(names, p); p = filepath.Dir(p) {
+			names = append(names, p)
+		}
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(gone, n) })
+	slices.Sort(names)
+	return strings.Join(names, "\n")
 }
 
 // listTree lists every file and directory under dir, one per line.
@@ -69,6 +111,7 @@ func listTree(t *testing.T, dir string) string {
 		}
 		return nil
 	})
+	slices.Sort(out)
 	return strings.Join(out, "\n")
 }
 

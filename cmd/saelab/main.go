@@ -12,15 +12,22 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"saelab/internal/version"
+	"saelab/run"
 )
 
 // main runs the command line with SIGINT and SIGTERM cancelling the context.
 func main() {
+	// Runs are refused when their estimated peak exceeds the limit; the collector keeps the
+	// heap under it too (an invalid setting is reported when a run is prepared).
+	if limit, _, err := run.MemoryLimit(); err == nil {
+		debug.SetMemoryLimit(int64(limit))
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
