@@ -100,7 +100,9 @@ func fields(e run.Progress) string {
 	if e.Loss != 0 {
 		f = append(f, "loss="+fmtG(e.Loss))
 	}
-	f = append(f, "lr="+fmtG(e.LR))
+	if e.LR != 0 {
+		f = append(f, "lr="+fmtG(e.LR))
+	}
 	if e.FracActive != 0 {
 		f = append(f, "active="+fmtG(e.FracActive))
 	}
