@@ -30,7 +30,7 @@ func BenchmarkKernel(b *testing.B) {
 				b.ResetTimer()
 				t0 := cpuNow()
 				for i := 0; i < b.N; i++ {
-					bl.gradStep(1024)
+					bl.Run(1024)
 				}
 				b.ReportMetric(float64(cpuNow()-t0)/float64(b.N)/lanes, "cpu-ns/inst-step")
 			})

@@ -34,8 +34,8 @@
 // # The packed trainer
 //
 // The default engine trains eight instances at once, one per lane of an AVX-512 vector
-// (lanes.go; lanes_simd.go is the archsimd kernel, lanes_plain.go the plain twins, all giving
-// the same bits). Per lane it is the toy model's training step (reference-semantics §1.4–§1.7,
+// (vec.ToyBlock in internal/vec, with its archsimd kernel and plain twins, all giving the same
+// bits). Per lane it is the toy model's training step (reference-semantics §1.4–§1.7,
 // §1.9): draw the batch, forward, backward, AdamW on the lane's W and b through optim.AdamW.
 // Its batches have the reference's distribution (§1.5), drawn for speed from one 64-bit draw per
 // (sample, feature) of a per-instance xoshiro256++ stream: the high 32 bits decide presence

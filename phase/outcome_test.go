@@ -3,6 +3,7 @@ package phase
 import (
 	"context"
 	"os"
+	"saelab/internal/vec"
 	"testing"
 	"time"
 )
@@ -16,7 +17,7 @@ func l3Seeds(t *testing.T) int {
 	if testing.Short() {
 		t.Skip("trains thousands of toy models; skipped with -short")
 	}
-	if !laneSIMD && os.Getenv("SAELAB_L3") == "" {
+	if !vec.SIMD && os.Getenv("SAELAB_L3") == "" {
 		t.Skip("the plain kernels give the vectorised kernels' bits; set SAELAB_L3=1 to train the outcomes with them anyway")
 	}
 	return 5

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"saelab/internal/par"
+	"saelab/internal/vec"
 	"saelab/optim"
 	"saelab/rng"
 	"saelab/toymodel"
@@ -82,7 +83,7 @@ func (c Config) biasCorrections() (bc1, bc2 []float64) {
 // checks.
 const progressEvery = 256
 
-// trainPacked trains the instances eight to a block (lanes.go) on GOMAXPROCS workers. done
+// trainPacked trains the instances eight to a block (vec.ToyBlock) on GOMAXPROCS workers. done
 // counts instance-steps.
 func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int64) (trained, error) {
 	e := c.Exp()
@@ -99,11 +100,11 @@ func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int
 			return
 		}
 		lo, hi := blk*lanes, min((blk+1)*lanes, n)
-		bl := newBlock(H, F)
+		bl := vec.NewToyBlock(H, F)
 		for l := 0; l < hi-lo; l++ {
-			bl.setLane(l, c, ins[lo+l])
+			setLane(bl, l, c, ins[lo+l])
 		}
-		opt, _ := optim.New(c.Optimizer, c.Beta1, c.Beta2, c.Eps, decay, len(bl.theta))
+		opt, _ := optim.New(c.Optimizer, c.Beta1, c.Beta2, c.Eps, decay, len(bl.Theta))
 		m, reported := int64(hi-lo), 0
 		for step := 0; step < c.Steps; step++ {
 			if step%progressEvery == 0 && step > 0 {
@@ -114,12 +115,12 @@ func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int
 					return
 				}
 			}
-			bl.gradStep(c.BatchSize)
-			opt.Update(0, 0, bl.theta, bl.grad, c.LR*sched(step, c.Steps), bc1[step], bc2[step])
+			bl.Run(c.BatchSize)
+			opt.Update(0, 0, bl.Theta, bl.Grad, c.LR*sched(step, c.Steps), bc1[step], bc2[step])
 		}
 		done.Add(int64(c.Steps-reported) * m)
 		for l := 0; l < hi-lo; l++ {
-			bl.getLane(l, out.W[(lo+l)*H*F:(lo+l+1)*H*F], out.B[(lo+l)*F:(lo+l+1)*F])
+			getLane(bl, l, out.W[(lo+l)*H*F:(lo+l+1)*H*F], out.B[(lo+l)*F:(lo+l+1)*F])
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -130,29 +131,33 @@ func trainPacked(ctx context.Context, c Config, ins []instance, done *atomic.Int
 
 // setLane puts instance in into lane l: its initial W (b = 0), importance, probability and
 // batch stream.
-func (bl *block) setLane(l int, c Config, in instance) {
+func setLane(bl *vec.ToyBlock, l int, c Config, in instance) {
 	H, F := bl.H, bl.F
 	W := c.initW(in)
 	for j := 0; j < H*F; j++ {
-		bl.theta[j*lanes+l] = W[j]
+		bl.Theta[j*lanes+l] = W[j]
 	}
 	for f, imp := range in.importance(F) {
-		bl.c[f*lanes+l] = 2 * imp / float64(c.BatchSize*F)
+		bl.C[f*lanes+l] = 2 * imp / float64(c.BatchSize*F)
 	}
-	bl.thr[l] = presenceThreshold(in.p)
-	bl.rng.seed(l, rng.New(c.Seed, purposePhase, keyBatch, uint64(in.ip), uint64(in.ir), uint64(in.k)))
+	bl.Thr[l] = vec.PresenceThreshold(in.p)
+	st := rng.New(c.Seed, purposePhase, keyBatch, uint64(in.ip), uint64(in.ir), uint64(in.k))
+	bl.RNG.SetLane(l, [4]uint64{st.Uint64(), st.Uint64(), st.Uint64(), st.Uint64()})
 }
 
 // getLane copies lane l's W [H][F] and b [F] out.
-func (bl *block) getLane(l int, W, b []float64) {
+func getLane(bl *vec.ToyBlock, l int, W, b []float64) {
 	HF := bl.H * bl.F
 	for j := range W[:HF] {
-		W[j] = bl.theta[j*lanes+l]
+		W[j] = bl.Theta[j*lanes+l]
 	}
 	for f := range b[:bl.F] {
-		b[f] = bl.theta[(HF+f)*lanes+l]
+		b[f] = bl.Theta[(HF+f)*lanes+l]
 	}
 }
+
+// lanes is the instances a vec.ToyBlock trains at once.
+const lanes = 8
 
 // trainToyModel trains each cell's K instances as one multi-instance toymodel.Model with
 // toymodel.Train (importance and feature probability per instance, Full form), from the same

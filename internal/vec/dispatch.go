@@ -31,6 +31,11 @@ package vec
 //	vec.ToyLanes.Run          otherwise (tests only: see the toy model)  vec.toyLanesGo                 vec.TestToyLanesTwins
 //	vec.ProjectD2             SIMD, F ≤ 8, positions < 2³¹               vec.projectD2SIMD              vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
 //	vec.ProjectD2             otherwise                                  vec.projectD2Go                vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
+//	vec.ToyBlock.Run          SIMD, H = 1 and F = 2                      vec.toyBlock12SIMD             vec.TestToyBlockTwins, phase.TestKernelMatchesToyModel
+//	vec.ToyBlock.Run          SIMD, H = 2 and F = 3                      vec.toyBlock23SIMD             vec.TestToyBlockTwins, phase.TestKernelMatchesToyModel
+//	vec.ToyBlock.Run          H = 1 and F = 2                            vec.toyBlock12Go               vec.TestToyBlockUnrolledTwins
+//	vec.ToyBlock.Run          H = 2 and F = 3                            vec.toyBlock23Go               vec.TestToyBlockUnrolledTwins
+//	vec.ToyBlock.Run          otherwise                                  vec.toyBlockGo                 vec.TestToyBlockTwins, phase.TestKernelGradientFiniteDifferences
 //	vec.Gemm                  SIMD, the columns below n rounded to 16     vec.gemmTile                   vec.TestGemmEqualsPlainLoop, vec.TestGemmHardCasesMatchFMA32
 //	vec.Gemm                  otherwise (and the last n mod 16 columns)  vec.gemmGo                     vec.TestGemmEqualsPlainLoop, vec.TestGemmFloat64Bound
 //	vec.GemmSparse            SIMD                                       vec.gemmSparseRows             vec.TestGemmSparseEqualsPlainLoop

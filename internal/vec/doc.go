@@ -1,6 +1,7 @@
 // Package vec owns every hand-vectorised kernel of saelab's training and evaluation loops:
 // the row combinations (AddRows, AddRowsStrided, AddRowsStrided4, AddOuter, Axpy), LaneSums,
 // Adam, the standard SAE's and the toy model's 8-lane kernels (SAELanes, ToyLanes), the
+// phase diagrams' eight-instance trainer (ToyBlock), the
 // two-dimensional projection of sparse samples (ProjectD2), and the float32 matrix products
 // of the synthetic-data SAEs (Gemm, GemmSparse). Its model is gonum's internal/asm:
 // one package holds the fast code and its plain twins, and the rest of saelab calls it.

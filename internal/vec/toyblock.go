@@ -1,81 +1,79 @@
-package phase
+package vec
 
-import "saelab/rng"
-
-// The packed trainer runs eight instances at once, one per lane of a vector: every per-instance
+// ToyBlock is the phase-diagram packed trainer's kernel (the phase package). It runs eight
+// tiny toy models at once, one per lane of a vector: every per-instance
 // quantity (a weight, a bias, a gradient sum, a random state) is eight numbers side by side,
 // and every lane does exactly the arithmetic it would do alone. An instance's result therefore
 // does not depend on which instances share its block, on the block's position, on GOMAXPROCS
-// or on the build (the archsimd kernels of lanes_simd.go and the plain loops here give the
-// same bits).
+// or on the build (the archsimd kernels of toyblock_simd.go, the unrolled plain loops of
+// toyblock_plain.go and the plain loop here give the same bits).
 
-const lanes = 8
+const blockLanes = 8
 
-// laneRNG is eight xoshiro256++ generators (the algorithm of rng.Stream), s[k][l] being word k
+// LaneRNG is eight xoshiro256++ generators (the algorithm of rng.Stream), s[k][l] being word k
 // of lane l's state, so that the vector kernels step all eight with one instruction per word.
-type laneRNG struct{ s [4][lanes]uint64 }
+type LaneRNG struct{ s [4][blockLanes]uint64 }
 
-// seed gives lane l the state of four draws of st: one stream per instance, derived from the
-// instance's own rng stream.
-func (g *laneRNG) seed(l int, st *rng.Stream) {
+// SetLane gives lane l the state words (four draws of the instance's own stream).
+func (g *LaneRNG) SetLane(l int, words [4]uint64) {
 	var z uint64
 	for k := range g.s {
-		g.s[k][l] = st.Uint64()
+		g.s[k][l] = words[k]
 		z |= g.s[k][l]
 	}
-	if z == 0 { // the one state xoshiro cannot leave
+	if z == 0 { // the one state laneRNG8 cannot leave
 		g.s[0][l] = 1
 	}
 }
 
-// next returns lane l's next 64 bits (xoshiro256++).
-func (g *laneRNG) next(l int) uint64 {
+// Next returns lane l's next 64 bits (xoshiro256++).
+func (g *LaneRNG) Next(l int) uint64 {
 	s0, s1, s2, s3 := g.s[0][l], g.s[1][l], g.s[2][l], g.s[3][l]
-	r := rotl(s0+s3, 23) + s0
+	r := rotl64(s0+s3, 23) + s0
 	t := s1 << 17
 	s2 ^= s0
 	s3 ^= s1
 	s1 ^= s2
 	s0 ^= s3
 	s2 ^= t
-	s3 = rotl(s3, 45)
+	s3 = rotl64(s3, 45)
 	g.s[0][l], g.s[1][l], g.s[2][l], g.s[3][l] = s0, s1, s2, s3
 	return r
 }
 
-func rotl(x uint64, k uint) uint64 { return x<<k | x>>(64-k) }
+func rotl64(x uint64, k uint) uint64 { return x<<k | x>>(64-k) }
 
-// presenceThreshold is the lane threshold of a feature probability p: a 64-bit draw r makes
-// the feature present iff r>>32 < presenceThreshold(p), i.e. iff the 32-bit uniform
+// PresenceThreshold is the lane threshold of a feature probability p: a 64-bit blockDraw r makes
+// the feature present iff r>>32 < PresenceThreshold(p), i.e. iff the 32-bit uniform
 // (r>>32)·2⁻³² is ≤ p, the reference's `seed <= p` rule (spec §1.5) at 32-bit resolution.
-func presenceThreshold(p float64) uint64 {
+func PresenceThreshold(p float64) uint64 {
 	if !(p > 0) {
 		p = 0
 	}
 	return min(uint64(p*(1<<32))+1, 1<<32)
 }
 
-// magnitude is the feature's value U[0,1) from the low 32 bits of the same draw (independent of
+// LaneMagnitude is the feature's value U[0,1) from the low 32 bits of the same draw (independent of
 // the presence bits): x = uint32(r)·2⁻³², finer than the reference's float32 uniforms.
-func magnitude(r uint64) float64 { return float64(uint32(r)) * 0x1p-32 }
+func LaneMagnitude(r uint64) float64 { return float64(uint32(r)) * 0x1p-32 }
 
-// block is the training state of up to eight instances, lane l holding one instance (an unused
+// ToyBlock is the training state of up to eight instances, lane l holding one instance (an unused
 // lane has importance 0 and probability 0: its gradient is 0 and its parameters stay 0).
 //
-//	theta, grad  [H·F + F][lanes]  W[j][f] at (j·F + f)·lanes + l, then b[f] at (H·F + f)·lanes + l
-//	c            [F][lanes]        2·importance_f/(B·F): ∂L/∂x'_f = c_f·(x'_f − x_f)
-//	thr          [lanes]           presenceThreshold(p)
-type block struct {
+//	Theta, Grad  [H·F + F][8]  W[j][f] at (j·F + f)·8 + l, then b[f] at (H·F + f)·8 + l
+//	C            [F][8]        2·importance_f/(B·F): ∂L/∂x'_f = c_f·(x'_f − x_f)
+//	Thr          [8]           PresenceThreshold(p)
+type ToyBlock struct {
 	H, F        int
-	theta, grad []float64
-	c           []float64
-	thr         [lanes]uint64
-	rng         laneRNG
+	Theta, Grad []float64
+	C           []float64
+	Thr         [blockLanes]uint64
+	RNG         LaneRNG
 }
 
-func newBlock(H, F int) *block {
+func NewToyBlock(H, F int) *ToyBlock {
 	P := H*F + F
-	return &block{H: H, F: F, theta: make([]float64, P*lanes), grad: make([]float64, P*lanes), c: make([]float64, F*lanes)}
+	return &ToyBlock{H: H, F: F, Theta: make([]float64, P*blockLanes), Grad: make([]float64, P*blockLanes), C: make([]float64, F*blockLanes)}
 }
 
 // Small enough for fixed-size scratch in the plain kernel.
@@ -84,21 +82,21 @@ const (
 	maxH = 2
 )
 
-// gradStep draws a fresh batch of B samples per lane and writes its gradient to grad (spec §1.6
-// loss, mean over batch and features; the loss itself is not computed). It is gradPlain, run by
-// the archsimd kernels (lanes_simd.go) or the unrolled plain ones (lanes_plain.go) where they
-// exist.
-func (bl *block) gradStep(B int) {
-	if laneSIMD && gradSIMD(bl, B) {
+// Run draws a fresh batch of B samples per lane and writes its gradient to Grad (spec §1.6
+// loss, mean over batch and features; the loss itself is not computed): toyBlockGo, run by
+// the archsimd kernels (toyblock_simd.go) or the unrolled plain ones (toyblock_plain.go) for
+// the shapes that have them (H = 1, F = 2 and H = 2, F = 3).
+func (bl *ToyBlock) Run(B int) {
+	if SIMD && toyBlockSIMD(bl, B) {
 		return
 	}
-	if gradPlainFast(bl, B) {
+	if toyBlockFastGo(bl, B) {
 		return
 	}
-	gradPlain(bl, B)
+	toyBlockGo(bl, B)
 }
 
-// gradPlain is the plain loop of every lane kernel. Per lane l and per sample, in order:
+// toyBlockGo is the plain loop of every lane kernel. Per lane l and per sample, in order:
 //
 //	for f: r = next(l);  x_f = r>>32 < thr ? uint32(r)·2⁻³² : 0       (batch, §1.5)
 //	h_j   = W[j][0]·x_0 + W[j][1]·x_1 + …                             (h = W·x, §1.4)
@@ -112,38 +110,38 @@ func (bl *block) gradStep(B int) {
 // A sample with no feature present has h = ±0, pre_f = b_f, and adds only
 // gz_f = b_f > 0 ? c_f·b_f : 0 to ∂b_f: its ∂W terms are ±0, which leave a sum that is never −0
 // unchanged. Kernels may therefore skip such samples' ∂W work and stay bit-identical.
-func gradPlain(bl *block, B int) {
+func toyBlockGo(bl *ToyBlock, B int) {
 	H, F := bl.H, bl.F
 	HF := H * F
-	for l := 0; l < lanes; l++ {
+	for l := 0; l < blockLanes; l++ {
 		var w [maxH][maxF]float64
-		var b, c, gz, x, g, gb [maxF]float64
+		var b, c, gzLanes, x, g, gb [maxF]float64
 		var gw [maxH][maxF]float64
 		var h, dh [maxH]float64
 		for j := 0; j < H; j++ {
 			for f := 0; f < F; f++ {
-				w[j][f] = bl.theta[(j*F+f)*lanes+l]
+				w[j][f] = bl.Theta[(j*F+f)*blockLanes+l]
 			}
 		}
 		for f := 0; f < F; f++ {
-			b[f], c[f] = bl.theta[(HF+f)*lanes+l], bl.c[f*lanes+l]
+			b[f], c[f] = bl.Theta[(HF+f)*blockLanes+l], bl.C[f*blockLanes+l]
 			if b[f] > 0 {
-				gz[f] = c[f] * b[f]
+				gzLanes[f] = c[f] * b[f]
 			}
 		}
-		thr := bl.thr[l]
+		thr := bl.Thr[l]
 		for s := 0; s < B; s++ {
 			any := false
 			for f := 0; f < F; f++ {
-				r := bl.rng.next(l)
+				r := bl.RNG.Next(l)
 				x[f] = 0
 				if r>>32 < thr {
-					x[f], any = magnitude(r), true
+					x[f], any = LaneMagnitude(r), true
 				}
 			}
 			if !any {
 				for f := 0; f < F; f++ {
-					gb[f] += gz[f]
+					gb[f] += gzLanes[f]
 				}
 				continue
 			}
@@ -185,11 +183,11 @@ func gradPlain(bl *block, B int) {
 		}
 		for j := 0; j < H; j++ {
 			for f := 0; f < F; f++ {
-				bl.grad[(j*F+f)*lanes+l] = gw[j][f]
+				bl.Grad[(j*F+f)*blockLanes+l] = gw[j][f]
 			}
 		}
 		for f := 0; f < F; f++ {
-			bl.grad[(HF+f)*lanes+l] = gb[f]
+			bl.Grad[(HF+f)*blockLanes+l] = gb[f]
 		}
 	}
 }
