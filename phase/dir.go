@@ -116,3 +116,40 @@ func MergeDir(dir string) (reportPath string, err error) {
 	reportPath = filepath.Join(dir, store.ReportFile)
 	return reportPath, r.WriteReport(reportPath, PageOptions{Title: "saelab: " + filepath.Base(dir), Version: version.Version})
 }
+
+// ReclassifyDir aggregates and classifies the trained models of the phase diagram in src again,
+// with another aggregation mode or thresholds, and writes the result into a new run directory
+// out (config.yaml, phase_diagram.json and .csv, report.html): no model is retrained.
+func ReclassifyDir(src, out, mode string, tauN, tauS float64) (reportPath string, err error) {
+	data, err := os.ReadFile(filepath.Join(src, JSONFile))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", src, err)
+	}
+	r, err := ReadJSON(data)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Join(src, JSONFile), err)
+	}
+	if !r.Complete() {
+		return "", fmt.Errorf("%s holds %d of the grid's %d cells; merge its shards first", src, len(r.Cells), r.Config.Cells())
+	}
+	if r, err = r.Reaggregate(mode, tauN, tauS); err != nil {
+		return "", err
+	}
+	lock, err := store.ClaimDir(out, true)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", out, err)
+	}
+	defer lock.Release()
+	cy, err := yaml.Marshal(r.Config)
+	if err != nil {
+		return "", err
+	}
+	if err := store.WriteFileAtomic(filepath.Join(out, store.ConfigFile), cy, 0o644); err != nil {
+		return "", err
+	}
+	if err := r.WriteFiles(out); err != nil {
+		return "", err
+	}
+	reportPath = filepath.Join(out, store.ReportFile)
+	return reportPath, r.WriteReport(reportPath, PageOptions{Title: "saelab: " + filepath.Base(out), Version: version.Version, ConfigYAML: string(cy)})
+}

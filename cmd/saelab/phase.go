@@ -62,7 +62,28 @@ writes DIR/shards/I/; then 'saelab phase-diagram merge DIR' draws the whole diag
 			}
 			return err
 		}}
-	cmd.AddCommand(merge)
+	var re struct {
+		out, aggregate string
+		tauN, tauS     float64
+	}
+	reclassify := &cobra.Command{Use: "reclassify DIR --out NEW", Args: exactArgs(1),
+		Short: "Aggregate and classify a trained phase diagram again (other --aggregate or thresholds), without retraining",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if re.out == "" {
+				return usageError{fmt.Errorf("--out is required: the new run directory")}
+			}
+			path, err := phase.ReclassifyDir(args[0], re.out, re.aggregate, re.tauN, re.tauS)
+			if err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", absPath(path))
+			}
+			return err
+		}}
+	rf := reclassify.Flags()
+	rf.StringVar(&re.out, "out", "", "the new run directory")
+	rf.StringVar(&re.aggregate, "aggregate", phase.AggBest, "paper, best, zf or all")
+	rf.Float64Var(&re.tauN, "tau-n", c.TauN, "not represented below this mean norm")
+	rf.Float64Var(&re.tauS, "tau-s", c.TauS, "dedicated below this mean superposition")
+	cmd.AddCommand(merge, reclassify)
 	return cmd
 }
 

@@ -51,3 +51,23 @@ func TestPhaseDiagramAndGeometryCommands(t *testing.T) {
 		}
 	}
 }
+
+// Reclassifying a trained diagram retrains nothing and writes a new directory.
+func TestPhaseReclassify(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if code, out := runCLI(t, "phase-diagram", "--grid", "3", "--instances", "2", "--steps", "100", "--out", src, "-q"); code != 0 {
+		t.Fatalf("phase-diagram: %s", out)
+	}
+	dst := filepath.Join(dir, "best")
+	if code, out := runCLI(t, "phase-diagram", "reclassify", src, "--aggregate", "best", "--out", dst); code != 0 {
+		t.Fatalf("reclassify: %s", out)
+	}
+	b, _ := os.ReadFile(filepath.Join(dst, "config.yaml"))
+	if !bytes.Contains(b, []byte("aggregate: best")) {
+		t.Errorf("config.yaml of the reclassified diagram:\n%s", b)
+	}
+	if code, _ := runCLI(t, "phase-diagram", "reclassify", src); code != 2 {
+		t.Errorf("reclassify without --out: exit %d, want 2", code)
+	}
+}
