@@ -2,18 +2,15 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	fingerprints "saelab/internal/fingerprint"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,12 +193,15 @@ func listDir(t *testing.T, dir string) []string {
 	return names
 }
 
-// fingerprint hashes a run directory as internal/fingerprint does: each tensor of each
-// .safetensors file (dtype, shape, bytes), every number of summary.json and metrics.jsonl
-// but the wall times, and the list of files (report.html aside: it shows wall times).
+// fingerprint hashes a run directory as internal/fingerprint does (every tensor, every number
+// of summary.json and metrics.jsonl but the wall times), plus each safetensors file's metadata
+// and the list of files (report.html aside: it shows wall times).
 func fingerprint(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	fp := map[string]string{}
+	fp, err := fingerprints.Dir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var names []string
 	for _, name := range listDir(t, dir) {
 		if name != store.ReportFile {
@@ -210,17 +210,9 @@ func fingerprint(t *testing.T, dir string) map[string]string {
 		if !strings.HasSuffix(name, ".safetensors") {
 			continue
 		}
-		ts, md, err := store.ReadSafetensors(filepath.Join(dir, name))
+		_, md, err := store.ReadSafetensors(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
-		}
-		for _, ten := range ts {
-			h := sha256.New()
-			fmt.Fprintf(h, "%s %v\n", ten.Dtype, ten.Shape)
-			for _, v := range ten.Data {
-				h.Write([]byte(strconv.FormatUint(math.Float64bits(v), 16)))
-			}
-			fp[name+":"+ten.Name] = hex.EncodeToString(h.Sum(nil))[:16]
 		}
 		delete(md, "saelab_version")
 		b, _ := json.Marshal(md)
@@ -228,45 +220,7 @@ func fingerprint(t *testing.T, dir string) map[string]string {
 	}
 	slices.Sort(names)
 	fp["files"] = strings.Join(names, " ")
-	for _, f := range []string{store.SummaryFile, store.MetricsFile} {
-		b, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		for k := 0; dec.More(); k++ {
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				t.Fatal(err)
-			}
-			jsonNumbers(strconv.Itoa(k), v, &lines)
-		}
-		slices.Sort(lines)
-		fp[f] = strings.Join(lines, "\n")
-	}
 	return fp
-}
-
-// jsonNumbers lists "path=value" for every number and boolean under v but the wall times.
-func jsonNumbers(path string, v any, out *[]string) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if k != "wall_seconds" {
-				jsonNumbers(path+"."+k, e, out)
-			}
-		}
-	case []any:
-		for k, e := range x {
-			jsonNumbers(path+"["+strconv.Itoa(k)+"]", e, out)
-		}
-	case json.Number:
-		*out = append(*out, path+"="+x.String())
-	case bool:
-		*out = append(*out, path+"="+strconv.FormatBool(x))
-	}
 }
 
 // diffFingerprints names the first keys whose values differ.
