@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"saelab/metrics"
 	"slices"
 )
 
@@ -122,57 +123,7 @@ func quantileLimit(vals []float64) float64 {
 	if len(a) == 0 {
 		return 1
 	}
-	pos := limitQuantile * float64(len(a)-1)
-	lo := int(math.Floor(pos))
-	vlo := nthElement(a, lo)
-	vhi := vlo
-	if lo+1 < len(a) {
-		vhi = slices.Min(a[lo+1:]) // a[lo+1:] holds the elements >= a[lo]
-	}
-	return limitFactor * (vlo + (pos-float64(lo))*(vhi-vlo))
-}
-
-// nthElement reorders a so that a[k] is the k-th smallest, every element
-// before it is <= a[k] and every element after it >= a[k]; it returns a[k].
-func nthElement(a []float64, k int) float64 {
-	lo, hi := 0, len(a)-1
-	for lo < hi {
-		// Median of three as the pivot, then a Hoare partition.
-		mid := lo + (hi-lo)/2
-		if a[mid] < a[lo] {
-			a[mid], a[lo] = a[lo], a[mid]
-		}
-		if a[hi] < a[lo] {
-			a[hi], a[lo] = a[lo], a[hi]
-		}
-		if a[hi] < a[mid] {
-			a[hi], a[mid] = a[mid], a[hi]
-		}
-		p := a[mid]
-		i, j := lo, hi
-		for i <= j {
-			for a[i] < p {
-				i++
-			}
-			for a[j] > p {
-				j--
-			}
-			if i <= j {
-				a[i], a[j] = a[j], a[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return a[k]
-		}
-	}
-	return a[k]
+	return limitFactor * metrics.Quantile(a, limitQuantile)
 }
 
 // integerTicks returns −⌊M⌋…⌊M⌋ (thinned to at most 11 ticks).

@@ -72,7 +72,6 @@ func (in *Geometry) validate() error {
 	return nil
 }
 
-
 // geometryFigure is §7.5: m/‖W‖²_F against 1/p (line with markers), each feature's D as a tiny
 // dot jittered by ±0.1 × the gap to the next instance's x, and the reference fractions.
 func geometryFigure(in *Geometry) *figure {

@@ -3,9 +3,9 @@ package synth
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"saelab/internal/vec"
+	"saelab/metrics"
 )
 
 // SuperpositionStats is compute_superposition_stats (spec §9.1) over the normalised feature
@@ -69,7 +69,7 @@ func Superposition(V []float32, F, H int, percentiles []int) (*SuperpositionStat
 				}
 				st.MaxAbsCos[i], rowSum[i] = mx, sum
 				for _, p := range percentiles {
-					st.PercentileAbsCos[p][i] = quantile(others, float64(p)/100)
+					st.PercentileAbsCos[p][i] = metrics.Quantile(others, float64(p)/100)
 				}
 			}
 		})
@@ -89,59 +89,4 @@ func Superposition(V []float32, F, H int, percentiles []int) (*SuperpositionStat
 		st.MeanPercentileAbs[p] = s / float64(F)
 	}
 	return st, nil
-}
-
-// quantile is torch.quantile(v, q) with linear interpolation: position q·(n−1) in sorted
-// order, between its floor and ceiling. It reorders v.
-func quantile(v []float32, q float64) float64 {
-	pos := q * float64(len(v)-1)
-	lo := int(math.Floor(pos))
-	a := float64(selectK(v, lo))
-	if frac := pos - float64(lo); frac > 0 && lo+1 < len(v) {
-		b := float64(slices.Min(v[lo+1:])) // after selectK, everything right of lo is ≥ v[lo]
-		return a + (b-a)*frac
-	}
-	return a
-}
-
-// selectK reorders v so that v[k] is the k-th smallest value, with everything before it ≤ it
-// and everything after ≥ it (Hoare's quickselect with a median-of-three pivot), and returns it.
-func selectK(v []float32, k int) float32 {
-	lo, hi := 0, len(v)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if v[mid] < v[lo] {
-			v[mid], v[lo] = v[lo], v[mid]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[mid] {
-			v[hi], v[mid] = v[mid], v[hi]
-		}
-		pivot := v[mid]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < pivot {
-				i++
-			}
-			for v[j] > pivot {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return v[k]
-		}
-	}
-	return v[k]
 }

@@ -2,8 +2,6 @@ package synth
 
 import (
 	"math"
-	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -27,32 +25,5 @@ func TestSuperpositionHand(t *testing.T) {
 	}
 	if _, err := Superposition(V[:2], 1, 2, nil); err == nil {
 		t.Fatal("F = 1 must be an error")
-	}
-}
-
-// TestQuantileMatchesSorted checks quantile (quickselect) against sorting, with ties.
-func TestQuantileMatchesSorted(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	for trial := 0; trial < 500; trial++ {
-		n := 1 + r.IntN(60)
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(r.IntN(8)) / 8
-		}
-		q := r.Float64()
-		if trial%7 == 0 {
-			q = 0.95
-		}
-		sorted := slices.Clone(v)
-		slices.Sort(sorted)
-		pos := q * float64(n-1)
-		lo := int(math.Floor(pos))
-		want := float64(sorted[lo])
-		if lo+1 < n {
-			want += (float64(sorted[lo+1]) - want) * (pos - float64(lo))
-		}
-		if got := quantile(v, q); math.Abs(got-want) > 1e-12 {
-			t.Fatalf("n %d q %g: %g, want %g", n, q, got, want)
-		}
 	}
 }
