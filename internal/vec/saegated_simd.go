@@ -47,7 +47,7 @@ func gatedLanesSIMD(l *GatedLanes, p *GatedParams, g *GatedGrads, x []float64, s
 	px0, px1 := unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(x[stride:]))
 	lbits := l.bits[:2*S]
 	counts := g.Counts[:S]
-	zero, nz, tiny, ntiny := bc(0), negZero(), bc(1e-8), bc(-1e-8)
+	zero, nz, tiny := bc(0), negZero(), bc(1e-8)
 	half, m1 := bc(0.5), bc(-1)
 	vlam, lamS, s2 := bc(lambda), bc(scale*lambda), bc(scale*2)
 	bd0, bd1 := bc(p.BDec[0]), bc(p.BDec[1])
@@ -73,7 +73,7 @@ func gatedLanesSIMD(l *GatedLanes, p *GatedParams, g *GatedGrads, x []float64, s
 			a := pm.Masked(on)
 			st(u, pv, 2*j*lanes)
 			st(a, pv, (2*j+1)*lanes)
-			counts[j] += bits.OnesCount8(valid & (a.Greater(tiny).ToBits() | a.Less(ntiny).ToBits()))
+			counts[j] += bits.OnesCount8(valid & a.Greater(tiny).ToBits()) // a ≥ 0: |a| > 1e-8 is a > 1e-8
 			lsp = lsp.Add(pg.Merge(nz, open))
 			via0 = via0.Add(pg.Mul(r0)).Merge(via0, open)
 			via1 = via1.Add(pg.Mul(r1)).Merge(via1, open)

@@ -46,7 +46,7 @@ func jumpReLULanesSIMD(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x 
 	px0, px1 := unsafe.Pointer(unsafe.SliceData(x)), unsafe.Pointer(unsafe.SliceData(x[stride:]))
 	lbits := l.bits[:2*S]
 	counts := g.Counts[:S]
-	zero, one, nz, tiny, ntiny := bc(0), bc(1), negZero(), bc(1e-8), bc(-1e-8)
+	zero, one, nz, tiny := bc(0), bc(1), negZero(), bc(1e-8)
 	half, m1, lo, hi := bc(0.5), bc(-1), bc(-0.5), bc(0.5)
 	vlam, s2, veps := bc(lambda), bc(scale*2), bc(eps)
 	hg := bc(-(1 / eps) * (scale * lambda))
@@ -70,7 +70,7 @@ func jumpReLULanesSIMD(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x 
 			lbits[2*j+1] = act.ToBits() & fire.ToBits() & pre.Greater(zero).ToBits()
 			st(z, pv, 2*j*lanes)
 			st(a, pv, (2*j+1)*lanes)
-			counts[j] += bits.OnesCount8(valid & (a.Greater(tiny).ToBits() | a.Less(ntiny).ToBits()))
+			counts[j] += bits.OnesCount8(valid & a.Greater(tiny).ToBits()) // a ≥ 0: |a| > 1e-8 is a > 1e-8
 			lsp = lsp.Add(one.Masked(fire))
 			hr0 = hr0.Add(a.Mul(ld(c, 2*lanes))).Merge(hr0, act)
 			hr1 = hr1.Add(a.Mul(ld(c, 3*lanes))).Merge(hr1, act)

@@ -7,34 +7,33 @@ import (
 	"unsafe"
 )
 
-// The index vectors of an 8×8 transpose in three rounds of two-vector permutes: pairs of rows
-// (A), pairs of pairs (B), then halves (C); and tpK[k], which puts lane k of two vectors in
-// slots 0 and 1.
+// The index vectors of the middle round of an 8×8 transpose (pairs of pairs of rows), and
+// tpK[m], which keeps slots 2m and 2m+1 of a vector in slots 0 and 1 and fills the rest from a
+// second vector's lane 0.
 var (
-	tpA0 = [8]uint64{0, 8, 2, 10, 4, 12, 6, 14}
-	tpA1 = [8]uint64{1, 9, 3, 11, 5, 13, 7, 15}
 	tpB0 = [8]uint64{0, 1, 8, 9, 4, 5, 12, 13}
 	tpB1 = [8]uint64{2, 3, 10, 11, 6, 7, 14, 15}
-	tpC0 = [8]uint64{0, 1, 2, 3, 8, 9, 10, 11}
-	tpC1 = [8]uint64{4, 5, 6, 7, 12, 13, 14, 15}
-	tpK  = [8][8]uint64{{0, 8}, {1, 9}, {2, 10}, {3, 11}, {4, 12}, {5, 13}, {6, 14}, {7, 15}}
+	tpK  = [4][8]uint64{{0, 1, 8, 8, 8, 8, 8, 8}, {2, 3, 8, 8, 8, 8, 8, 8}, {4, 5, 8, 8, 8, 8, 8, 8}, {6, 7, 8, 8, 8, 8, 8, 8}}
 )
 
-// transpose8 returns the block p [8 slots][8 lanes] as one vector per lane (sample).
+// transpose8 returns the block p [8 slots][8 lanes] as one vector per lane (sample), in three
+// rounds: pairs of rows within 128-bit groups, pairs of pairs across them, then 256-bit halves.
 func transpose8(p unsafe.Pointer) (t0, t1, t2, t3, t4, t5, t6, t7 f8) {
-	a0, a1 := archsimd.LoadUint64x8(&tpA0), archsimd.LoadUint64x8(&tpA1)
 	b0, b1 := archsimd.LoadUint64x8(&tpB0), archsimd.LoadUint64x8(&tpB1)
-	c0, c1 := archsimd.LoadUint64x8(&tpC0), archsimd.LoadUint64x8(&tpC1)
-	r0, r1 := ld(p, 0).ConcatPermute(ld(p, 8), a0), ld(p, 0).ConcatPermute(ld(p, 8), a1)
-	r2, r3 := ld(p, 16).ConcatPermute(ld(p, 24), a0), ld(p, 16).ConcatPermute(ld(p, 24), a1)
-	r4, r5 := ld(p, 32).ConcatPermute(ld(p, 40), a0), ld(p, 32).ConcatPermute(ld(p, 40), a1)
-	r6, r7 := ld(p, 48).ConcatPermute(ld(p, 56), a0), ld(p, 48).ConcatPermute(ld(p, 56), a1)
+	v0, v1 := ld(p, 0), ld(p, 8)
+	r0, r1 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
+	v0, v1 = ld(p, 16), ld(p, 24)
+	r2, r3 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
+	v0, v1 = ld(p, 32), ld(p, 40)
+	r4, r5 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
+	v0, v1 = ld(p, 48), ld(p, 56)
+	r6, r7 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
 	s0, s2 := r0.ConcatPermute(r2, b0), r0.ConcatPermute(r2, b1)
 	s1, s3 := r1.ConcatPermute(r3, b0), r1.ConcatPermute(r3, b1)
 	s4, s6 := r4.ConcatPermute(r6, b0), r4.ConcatPermute(r6, b1)
 	s5, s7 := r5.ConcatPermute(r7, b0), r5.ConcatPermute(r7, b1)
-	return s0.ConcatPermute(s4, c0), s1.ConcatPermute(s5, c0), s2.ConcatPermute(s6, c0), s3.ConcatPermute(s7, c0),
-		s0.ConcatPermute(s4, c1), s1.ConcatPermute(s5, c1), s2.ConcatPermute(s6, c1), s3.ConcatPermute(s7, c1)
+	return s0.SetHi(s4.GetLo()), s1.SetHi(s5.GetLo()), s2.SetHi(s6.GetLo()), s3.SetHi(s7.GetLo()),
+		s4.SetLo(s0.GetHi()), s5.SetLo(s1.GetHi()), s6.SetLo(s2.GetHi()), s7.SetLo(s3.GetHi())
 }
 
 // seqAdd adds group g's terms of the block to its accumulators, sample 0, 1, …, 7 in turn.
@@ -51,11 +50,16 @@ func seqAdd2(q *seqLanes, g int) {
 	t0, t1, t2, t3, t4, t5, t6, t7 := transpose8(unsafe.Pointer(&q.c1[g*64]))
 	p2 := unsafe.Pointer(&q.c2[g*16])
 	x, y := ld(p2, 0), ld(p2, 8)
-	nz, keep := negZero(), archsimd.Mask64x8FromBits(0b11)
-	second := func(k int) f8 { return x.ConcatPermute(y, archsimd.LoadUint64x8(&tpK[k])).Merge(nz, keep) }
+	// Samples 0, 2, 4, 6's pairs (x_k, y_k) in ev's 128-bit groups, 1, 3, 5, 7's in od's; each
+	// moves to slots 0 and 1 with −0 in the rest.
+	ev, od, nz := x.SelectFromPairGrouped(0, 2, y), x.SelectFromPairGrouped(1, 3, y), negZero()
+	k0, k1 := archsimd.LoadUint64x8(&tpK[0]), archsimd.LoadUint64x8(&tpK[1])
 	acc := ld(pacc, 0)
-	acc = acc.Add(t0).Add(second(0)).Add(t1).Add(second(1)).Add(t2).Add(second(2)).Add(t3).Add(second(3))
-	acc = acc.Add(t4).Add(second(4)).Add(t5).Add(second(5)).Add(t6).Add(second(6)).Add(t7).Add(second(7))
+	acc = acc.Add(t0).Add(ev.ConcatPermute(nz, k0)).Add(t1).Add(od.ConcatPermute(nz, k0))
+	acc = acc.Add(t2).Add(ev.ConcatPermute(nz, k1)).Add(t3).Add(od.ConcatPermute(nz, k1))
+	k2, k3 := archsimd.LoadUint64x8(&tpK[2]), archsimd.LoadUint64x8(&tpK[3])
+	acc = acc.Add(t4).Add(ev.ConcatPermute(nz, k2)).Add(t5).Add(od.ConcatPermute(nz, k2))
+	acc = acc.Add(t6).Add(ev.ConcatPermute(nz, k3)).Add(t7).Add(od.ConcatPermute(nz, k3))
 	st(acc, pacc, 0)
 }
 
