@@ -51,13 +51,17 @@ func (gatedArch) termNames() []string { return []string{"L_reconstruction", "L_s
 // loss = L_reconstruction + λ·L_sparsity + L_aux.
 func (gatedArch) loss(c *Config, t termVec) float64 { return t[0] + c.SparsityCoeff*t[1] + t[2] }
 
-// prep derives exp(r_mag) and the raw decoder rows.
+// prep derives exp(r_mag) and the raw decoder rows, and makes the lane kernel (in aw.ext)
+// when batch will use it.
 func (gatedArch) prep(s *SAE, i int, aw *archWork) {
 	S := s.Cfg.DSAE
 	for j := range aw.emag {
 		aw.emag[j] = math.Exp(s.RMag[i*S+j])
 	}
 	s.rawDecoder(i, aw.dec)
+	if _, ok := aw.ext.(*vec.GatedLanes); !ok && s.lanes2() {
+		aw.ext = vec.NewGatedLanes(S)
+	}
 }
 
 func (gatedArch) resetLatent(s *SAE, i, j int) {
@@ -86,11 +90,7 @@ func (ga gatedArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, aw *ar
 	if len(hb.Sample) == 0 {
 		return sums
 	}
-	gl, _ := aw.ext.(*vec.GatedLanes)
-	if gl == nil {
-		gl = vec.NewGatedLanes(S)
-		aw.ext = gl
-	}
+	gl := aw.ext.(*vec.GatedLanes) // made by prep
 	hb.toSoA(D)
 	var gDec []float64 // tied: the decoder's gradient goes to W_gate's
 	if s.WDec != nil {

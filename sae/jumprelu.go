@@ -42,13 +42,17 @@ func (a jumpReLUArch) params(s *SAE) []Param {
 	return append(a.base.params(s), Param{"log_theta", s.LogTheta, []int{s.Cfg.NInst, s.Cfg.DSAE}})
 }
 
-// prep derives θ = exp(log_theta) and the raw decoder rows.
+// prep derives θ = exp(log_theta) and the raw decoder rows, and makes the lane kernel (in
+// aw.ext) when batch will use it.
 func (jumpReLUArch) prep(s *SAE, i int, aw *archWork) {
 	S := s.Cfg.DSAE
 	for j := range aw.theta {
 		aw.theta[j] = math.Exp(s.LogTheta[i*S+j])
 	}
 	s.rawDecoder(i, aw.dec)
+	if _, ok := aw.ext.(*vec.JumpReLULanes); !ok && s.lanes2() {
+		aw.ext = vec.NewJumpReLULanes(S)
+	}
 }
 
 // resetLatent: b_enc ← 0, log θ ← log 0.1.
@@ -129,11 +133,7 @@ func (ja jumpReLUArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, aw 
 	if len(hb.Sample) == 0 {
 		return sums
 	}
-	jl, _ := aw.ext.(*vec.JumpReLULanes)
-	if jl == nil {
-		jl = vec.NewJumpReLULanes(S)
-		aw.ext = jl
-	}
+	jl := aw.ext.(*vec.JumpReLULanes) // made by prep
 	hb.toSoA(D)
 	var gDec []float64 // tied: the decoder's gradient goes to W_enc's
 	if s.WDec != nil {
