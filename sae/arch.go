@@ -4,6 +4,24 @@ import (
 	"saelab/rng"
 )
 
+// laneBatches lets the Gated and JumpReLU SAEs train their nonzero samples through the lane
+// kernels (vec.GatedLanes, vec.JumpReLULanes) where the shape allows (lanes2). Those give
+// perSampleBatch's bits; tests set it false to run perSampleBatch instead and compare.
+var laneBatches = true
+
+// lanes2 reports whether the Gated and JumpReLU lane kernels take instance batches: d_in = 2
+// and a lane-sized SAE (useLanes).
+func (s *SAE) lanes2() bool { return laneBatches && s.Cfg.DIn == 2 && s.useLanes() }
+
+// drawLanes2 draws the lane kernels' layout directly when they will run (lanes2).
+func drawLanes2(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
+	if s.lanes2() {
+		s.drawHiddenSoA(i, B, r, hb)
+	} else {
+		s.drawHidden(i, B, r, hb)
+	}
+}
+
 // arch is everything that sets one architecture apart. New picks the table entry named by
 // Config.Arch and binds it to the SAE (arch.bind); every other function of the package asks
 // s.arch instead of switching on the name. Each architecture's file holds its implementation:

@@ -17,7 +17,9 @@
 // Invariants:
 //   - Same seed and config ⇒ the same bits, whatever GOMAXPROCS and whichever build (plain or
 //     GOEXPERIMENT=simd): each instance trains on one worker with its own random streams, and
-//     every sum is accumulated in a fixed order (standardBatch documents the orders).
+//     every sum is accumulated in a fixed order (standardBatch documents the orders; the
+//     Gated and JumpReLU batches add their samples in sample order, through
+//     vec.GatedLanes and vec.JumpReLULanes at d_in = 2).
 //   - All-zero samples (h = 0 exactly, the bulk of a sparse batch) share one forward and one
 //     gradient contribution weighted by their count, which is exact.
 //   - Every hand-derived gradient has a finite-difference test; the reference's numbers are

@@ -1,6 +1,11 @@
 package sae
 
-import "math"
+import (
+	"math"
+
+	"saelab/internal/vec"
+	"saelab/rng"
+)
 
 // Gated toy SAE (spec §3), forward and hand-derived backward side by side. Shapes for one
 // sample of instance i (D = DIn, S = DSAE):
@@ -46,18 +51,57 @@ func (gatedArch) termNames() []string { return []string{"L_reconstruction", "L_s
 // loss = L_reconstruction + λ·L_sparsity + L_aux.
 func (gatedArch) loss(c *Config, t termVec) float64 { return t[0] + c.SparsityCoeff*t[1] + t[2] }
 
-// prep derives exp(r_mag) and the raw decoder rows.
+// prep derives exp(r_mag) and the raw decoder rows, and makes the lane kernel (in aw.ext)
+// when batch will use it.
 func (gatedArch) prep(s *SAE, i int, aw *archWork) {
 	S := s.Cfg.DSAE
 	for j := range aw.emag {
 		aw.emag[j] = math.Exp(s.RMag[i*S+j])
 	}
 	s.rawDecoder(i, aw.dec)
+	if _, ok := aw.ext.(*vec.GatedLanes); !ok && s.lanes2() {
+		aw.ext = vec.NewGatedLanes(S)
+	}
 }
 
 func (gatedArch) resetLatent(s *SAE, i, j int) {
 	k := i*s.Cfg.DSAE + j
 	s.BMag[k], s.BGate[k], s.RMag[k] = 0, 0, 0
+}
+
+// draw draws the lane kernel's layout when batch will use it.
+func (gatedArch) draw(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) { drawLanes2(s, i, B, r, hb) }
+
+// batch is perSampleBatch, bit for bit: the all-zero samples once through sample, weighted,
+// then, when lanes2, the nonzero samples through vec.GatedLanes, which runs sample and
+// backward's arithmetic eight samples at a time and accumulates in sample order. (The
+// per-sample path adds the unused fourth term, +0, to a sum that is never −0: no change, so
+// the kernel leaves it.)
+func (ga gatedArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, aw *archWork, counts []int) (sums [5]float64) {
+	if !s.lanes2() {
+		return s.perSampleBatch(i, hb, B, w, aw, counts)
+	}
+	const D = 2
+	S := s.Cfg.DSAE
+	invB := 1 / float64(B)
+	if hb.NZero > 0 {
+		s.addSample(&sums, counts, w, ga.sample(s, i, w.zero, float64(hb.NZero)*invB, w, aw, true), hb.NZero)
+	}
+	if len(hb.Sample) == 0 {
+		return sums
+	}
+	gl := aw.ext.(*vec.GatedLanes) // made by prep
+	hb.toSoA(D)
+	var gDec []float64 // tied: the decoder's gradient goes to W_gate's
+	if s.WDec != nil {
+		gDec = w.g[s.ix.wDec]
+	}
+	gl.Run(vec.GatedParams{WGate: s.WEnc[i*D*S : (i+1)*D*S], Dec: aw.dec, BGate: s.BGate[i*S : (i+1)*S], EMag: aw.emag,
+		BMag: s.BMag[i*S : (i+1)*S], BDec: s.BDec[i*D : (i+1)*D]},
+		vec.GatedGrads{WGate: w.g[s.ix.wEnc], Dec: gDec, BGate: w.g[ga.bGate], RMag: w.g[ga.rMag], BMag: w.g[ga.bMag],
+			BDec: w.g[s.ix.bDec], Sums: sums[:4], Counts: counts},
+		hb.hd, hb.stride, len(hb.Sample), s.Cfg.SparsityCoeff, invB)
+	return sums
 }
 
 // sample runs one sample through the Gated SAE, leaving acts in w.acts and h_rec in w.hrec,

@@ -1,6 +1,11 @@
 package sae
 
-import "math"
+import (
+	"math"
+
+	"saelab/internal/vec"
+	"saelab/rng"
+)
 
 // JumpReLU toy SAE (spec §4), forward and hand-derived backward with the straight-through
 // estimators side by side. Shapes for one sample of instance i (D = DIn, S = DSAE):
@@ -37,13 +42,17 @@ func (a jumpReLUArch) params(s *SAE) []Param {
 	return append(a.base.params(s), Param{"log_theta", s.LogTheta, []int{s.Cfg.NInst, s.Cfg.DSAE}})
 }
 
-// prep derives θ = exp(log_theta) and the raw decoder rows.
+// prep derives θ = exp(log_theta) and the raw decoder rows, and makes the lane kernel (in
+// aw.ext) when batch will use it.
 func (jumpReLUArch) prep(s *SAE, i int, aw *archWork) {
 	S := s.Cfg.DSAE
 	for j := range aw.theta {
 		aw.theta[j] = math.Exp(s.LogTheta[i*S+j])
 	}
 	s.rawDecoder(i, aw.dec)
+	if _, ok := aw.ext.(*vec.JumpReLULanes); !ok && s.lanes2() {
+		aw.ext = vec.NewJumpReLULanes(S)
+	}
 }
 
 // resetLatent: b_enc ← 0, log θ ← log 0.1.
@@ -99,6 +108,43 @@ func jumpReLU(z, theta float64) float64 {
 // jumpReLUGradTheta is JumpReLU's STE ∂θ for upstream g: −(θ/ε)·K((z−θ)/ε)·g.
 func jumpReLUGradTheta(z, theta, eps, g float64) float64 {
 	return -(theta / eps) * rectangle((z-theta)/eps) * g
+}
+
+// draw draws the lane kernel's layout when batch will use it.
+func (jumpReLUArch) draw(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
+	drawLanes2(s, i, B, r, hb)
+}
+
+// batch is perSampleBatch, bit for bit: the all-zero samples once through sample, weighted,
+// then, when lanes2, the nonzero samples through vec.JumpReLULanes, which runs sample and
+// backward's arithmetic eight samples at a time and accumulates in sample order. (The
+// per-sample path adds L_aux = 0 and the unused fourth term, +0, to sums that are never −0:
+// no change, so the kernel leaves them.)
+func (ja jumpReLUArch) batch(s *SAE, i int, hb *hiddenBatch, B int, w *work, aw *archWork, counts []int) (sums [5]float64) {
+	if !s.lanes2() {
+		return s.perSampleBatch(i, hb, B, w, aw, counts)
+	}
+	const D = 2
+	S := s.Cfg.DSAE
+	invB := 1 / float64(B)
+	if hb.NZero > 0 {
+		s.addSample(&sums, counts, w, ja.sample(s, i, w.zero, float64(hb.NZero)*invB, w, aw, true), hb.NZero)
+	}
+	if len(hb.Sample) == 0 {
+		return sums
+	}
+	jl := aw.ext.(*vec.JumpReLULanes) // made by prep
+	hb.toSoA(D)
+	var gDec []float64 // tied: the decoder's gradient goes to W_enc's
+	if s.WDec != nil {
+		gDec = w.g[s.ix.wDec]
+	}
+	jl.Run(vec.JumpReLUParams{WEnc: s.WEnc[i*D*S : (i+1)*D*S], Dec: aw.dec, BEnc: s.BEnc[i*S : (i+1)*S], Theta: aw.theta,
+		BDec: s.BDec[i*D : (i+1)*D]},
+		vec.JumpReLUGrads{WEnc: w.g[s.ix.wEnc], Dec: gDec, BEnc: w.g[s.ix.bEnc], LogTheta: w.g[ja.logTheta], BDec: w.g[s.ix.bDec],
+			Sums: sums[:3], Counts: counts},
+		hb.hd, hb.stride, len(hb.Sample), s.Cfg.SparsityCoeff, s.Cfg.STEEpsilon, invB)
+	return sums
 }
 
 // sample runs one sample through the JumpReLU SAE, leaving acts in w.acts and h_rec in w.hrec,

@@ -22,6 +22,11 @@ var benchShapes = []struct {
 }
 
 func benchSAE(b testing.TB, I, F, H, S int, p, impBase float64) *SAE {
+	return benchSAEArch(b, I, F, H, S, p, impBase, "standard", 0.2)
+}
+
+// benchSAEArch is benchSAE for architecture arch with sparsity coefficient lam.
+func benchSAEArch(b testing.TB, I, F, H, S int, p, impBase float64, arch string, lam float64) *SAE {
 	imp := toymodel.Values{}
 	if impBase > 0 {
 		v := make([]float64, F)
@@ -44,7 +49,9 @@ func benchSAE(b testing.TB, I, F, H, S int, p, impBase float64) *SAE {
 	if _, err := toymodel.Train(m, tc, 1, nil); err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(DefaultConfig(I, H, S), m, 2)
+	cfg := DefaultConfig(I, H, S)
+	cfg.Arch, cfg.SparsityCoeff = arch, lam
+	s, err := New(cfg, m, 2)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,6 +101,40 @@ func BenchmarkSAEStep(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpuNow()-c0)/float64(n), "cpu-ns/op")
 		})
+	}
+}
+
+// BenchmarkSAEStepArch is BenchmarkSAEStep at the seed shape for every architecture (λ = 1,
+// the sweep's strongest coefficient; the TopK family ignores it), untied and tied.
+func BenchmarkSAEStepArch(b *testing.B) {
+	for _, arch := range Archs {
+		for _, tied := range []bool{false, true} {
+			name := arch
+			if tied {
+				name += "/tied"
+			}
+			b.Run(name, func(b *testing.B) {
+				s := benchSAEArch(b, 16, 5, 2, 5, 0.025, 0, arch, 1)
+				if tied {
+					cfg := s.Cfg
+					cfg.TiedWeights = true
+					var err error
+					if s, err = New(cfg, s.Model, 2); err != nil {
+						b.Fatal(err)
+					}
+				}
+				step := newStepper(s, DefaultTrainConfig())
+				for range 100 {
+					step() // past the first steps' transient
+				}
+				c0, n := cpuNow(), 0
+				for b.Loop() {
+					step()
+					n++
+				}
+				b.ReportMetric(float64(cpuNow()-c0)/float64(n), "cpu-ns/op")
+			})
+		}
 	}
 }
 

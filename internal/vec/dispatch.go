@@ -31,6 +31,10 @@ package vec
 //	vec.ToyLanes.Run          otherwise (tests only: see the toy model)  vec.toyLanesGo                 vec.TestToyLanesTwins
 //	vec.ProjectD2             SIMD, F ≤ 8, positions < 2³¹               vec.projectD2SIMD              vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
 //	vec.ProjectD2             otherwise                                  vec.projectD2Go                vec.TestProjectD2Twins, sae.TestDrawHiddenSoAMatchesDrawHidden
+//	vec.GatedLanes.Run        SIMD                                       vec.gatedLanesSIMD             vec.TestGatedLanesTwins, sae.TestLaneBatchesMatchPerSample
+//	vec.GatedLanes.Run        otherwise                                  vec.gatedLanesGo               vec.TestGatedLanesTwins, sae.TestLaneBatchesMatchPerSample
+//	vec.JumpReLULanes.Run     SIMD                                       vec.jumpReLULanesSIMD          vec.TestJumpReLULanesTwins, sae.TestLaneBatchesMatchPerSample
+//	vec.JumpReLULanes.Run     otherwise                                  vec.jumpReLULanesGo            vec.TestJumpReLULanesTwins, sae.TestLaneBatchesMatchPerSample
 //	vec.ToyBlock.Run          SIMD, H = 1 and F = 2                      vec.toyBlock12SIMD             vec.TestToyBlockTwins, phase.TestKernelMatchesToyModel
 //	vec.ToyBlock.Run          SIMD, H = 2 and F = 3                      vec.toyBlock23SIMD             vec.TestToyBlockTwins, phase.TestKernelMatchesToyModel
 //	vec.ToyBlock.Run          H = 1 and F = 2                            vec.toyBlock12Go               vec.TestToyBlockUnrolledTwins
@@ -44,7 +48,11 @@ package vec
 //	standard SAE batch        d_in·d_sae ≤ 64: lanes                     vec.SAELanes.Run               sae.TestStandardLanesMatchReferenceBits, sae.TestTrainSameBitsWithPlainKernels
 //	standard SAE batch        d_in·d_sae > 64: over latents              sae.SAE.largeBatch             sae.TestStandardLargeMatchesSequentialBits
 //	standard SAE inference    any (Forward, data log, resampling)        sae.SAE.standardSample         sae.TestWorkedExample, sae.TestGoldenStandardSAE
-//	other SAE batches         gated, jumprelu, topk                      sae.SAE.perSampleBatch         sae.TestGoldenGated, sae.TestGoldenJumpReLU, sae.TestGoldenTopK
+//	gated SAE batch           the all-zero samples, once, weighted       sae.gatedArch.sample           sae.TestLaneBatchesMatchPerSample, sae.TestGoldenGated
+//	gated SAE batch           d_in = 2, d_in·d_sae ≤ 64: lanes           vec.GatedLanes.Run             sae.TestLaneBatchesMatchPerSample, sae.TestLaneTrainingMatchesPerSample
+//	jumprelu SAE batch        the all-zero samples, once, weighted       sae.jumpReLUArch.sample        sae.TestLaneBatchesMatchPerSample, sae.TestGoldenJumpReLU
+//	jumprelu SAE batch        d_in = 2, d_in·d_sae ≤ 64: lanes           vec.JumpReLULanes.Run          sae.TestLaneBatchesMatchPerSample, sae.TestLaneTrainingMatchesPerSample
+//	other SAE batches         gated, jumprelu otherwise; topk            sae.SAE.perSampleBatch         sae.TestGoldenGated, sae.TestGoldenJumpReLU, sae.TestGoldenTopK
 //	other SAE batches         batchtopk, matryoshka                      sae.SAE.batchTopK              sae.TestGoldenBatchTopK, sae.TestBatchTopKSelectionBruteForce, sae.TestMatryoshkaTerms
 //	toy model batch           the all-zero samples, once, weighted       toymodel.Model.lossGrad        toymodel.TestLossGradMatchesReferenceBits
 //	toy model batch           lanes shape, gradient, SIMD                vec.ToyLanes.Run               toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels

@@ -32,3 +32,11 @@ func toyLanes(l *ToyLanes, W, bias, imp []float64, norm float64, x []float64, st
 func projectD2(pos []int, vals []float64, F int, P, h []float64, stride int, sample []int32) []int32 {
 	return projectD2Go(pos, vals, F, P, h, stride, sample)
 }
+
+func gatedLanes(l *GatedLanes, p *GatedParams, g *GatedGrads, x []float64, stride, n int, lambda, scale float64) {
+	gatedLanesGo(l, p, g, x, stride, n, lambda, scale)
+}
+
+func jumpReLULanes(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x []float64, stride, n int, lambda, eps, scale float64) {
+	jumpReLULanesGo(l, p, g, x, stride, n, lambda, eps, scale)
+}

@@ -92,3 +92,19 @@ func projectD2(pos []int, vals []float64, F int, P, h []float64, stride int, sam
 	}
 	return projectD2Go(pos, vals, F, P, h, stride, sample)
 }
+
+func gatedLanes(l *GatedLanes, p *GatedParams, g *GatedGrads, x []float64, stride, n int, lambda, scale float64) {
+	if SIMD {
+		gatedLanesSIMD(l, p, g, x, stride, n, lambda, scale)
+		return
+	}
+	gatedLanesGo(l, p, g, x, stride, n, lambda, scale)
+}
+
+func jumpReLULanes(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x []float64, stride, n int, lambda, eps, scale float64) {
+	if SIMD {
+		jumpReLULanesSIMD(l, p, g, x, stride, n, lambda, eps, scale)
+		return
+	}
+	jumpReLULanesGo(l, p, g, x, stride, n, lambda, eps, scale)
+}

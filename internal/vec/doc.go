@@ -1,6 +1,7 @@
 // Package vec owns every hand-vectorised kernel of saelab's training and evaluation loops:
 // the row combinations (AddRows, AddRowsStrided, AddRowsStrided4, AddOuter, Axpy), LaneSums,
-// Adam, the standard SAE's and the toy model's 8-lane kernels (SAELanes, ToyLanes), the
+// Adam, the standard SAE's and the toy model's 8-lane kernels (SAELanes, ToyLanes), the Gated
+// and JumpReLU SAEs' d_in = 2 training kernels (GatedLanes, JumpReLULanes), the
 // phase diagrams' eight-instance trainer (ToyBlock), the
 // two-dimensional projection of sparse samples (ProjectD2), and the float32 matrix products
 // of the synthetic-data SAEs (Gemm, GemmSparse). Its model is gonum's internal/asm:
@@ -34,7 +35,12 @@
 //     with SIMD off, signed zeros and infinities included; where the loop gives a NaN, so do
 //     the twins (which operand's NaN payload survives is not promised).
 //   - Kernels allocate nothing after their scratch exists (SAELanes, ToyLanes size theirs at
-//     construction; the d_in = 2 SAE twin makes its chunk buffer on first use).
+//     construction; the d_in = 2 SAE twin makes its chunk buffer, and GatedLanes and
+//     JumpReLULanes's SIMD twins their scratch, on first use).
+//   - GatedLanes and JumpReLULanes accumulate in sample order, as the per-sample path they
+//     replace: their SIMD twins compute eight samples per block and then add each
+//     accumulator's eight terms one after the other (seqLanes); a term the plain loop skips
+//     is added as −0, which changes no value.
 //   - After an archsimd twin the vector registers' upper halves are cleared (ClearUpper), so
 //     the scalar code that follows runs at full speed.
 package vec
