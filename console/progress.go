@@ -50,7 +50,6 @@ func (p *progress) started(e run.PhaseStarted) {
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionShowElapsedTimeOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 		)
 	}
 	p.ph = ph
@@ -86,7 +85,10 @@ func (p *progress) finished(e run.PhaseFinished) {
 		return
 	}
 	if ph.bar != nil {
+		// The bar's own completion hook fires only when a redraw first sees the last step,
+		// which a throttled or skipped redraw can miss: the line is ended here, once.
 		_ = ph.bar.Finish()
+		fmt.Fprintln(p.w)
 	} else {
 		fmt.Fprintf(p.w, "%s: done, %d steps in %s %s\n", ph.name, ph.steps, time.Since(ph.start).Round(10*time.Millisecond), ph.fields)
 	}

@@ -32,19 +32,12 @@ func ClaimDir(dir string, empty bool) (*Lock, error) {
 	}
 	path := filepath.Join(dir, LockFile)
 	for attempt := 0; ; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		err := publishLock(dir, path)
 		if err == nil {
 			l := &Lock{path: path}
-			_, werr := f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr == nil {
-				werr = l.check(dir, empty)
-			}
-			if werr != nil {
+			if err := l.check(dir, empty); err != nil {
 				l.Release()
-				return nil, werr
+				return nil, err
 			}
 			return l, nil
 		}
@@ -52,21 +45,67 @@ func ClaimDir(dir string, empty bool) (*Lock, error) {
 			return nil, cleanPathError(err)
 		}
 		pid, alive := DirOwner(dir)
-		if alive || attempt > 0 {
+		if alive || attempt > 2 || !takeOver(path, pid) {
 			return nil, fmt.Errorf("%w by process %d", ErrInUse, pid)
 		}
-		os.Remove(path) // the owner died without releasing it
 	}
 }
 
+// publishLock creates LockFile already holding this process's id: a complete temporary file
+// is hard-linked to the lock's name, which fails if the name exists. A lock created empty and
+// written afterwards would let a second claimer read it half-made, judge it stale and take
+// the directory too.
+func publishLock(dir, path string) error {
+	f, err := os.CreateTemp(dir, LockFile+".new-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Link(f.Name(), path)
+}
+
+// takeOver removes the stale lock of the dead process pid and reports whether the caller may
+// try again. Two claimers may find the same stale lock: the lock is first renamed to a name
+// of this process, so only one removes it, and a lock that turns out to be another claimer's
+// fresh one is put back.
+func takeOver(path string, pid int) bool {
+	moved := path + ".stale-" + strconv.Itoa(os.Getpid())
+	if err := os.Rename(path, moved); err != nil {
+		return errors.Is(err, fs.ErrNotExist) // gone already: try again
+	}
+	defer os.Remove(moved)
+	b, _ := os.ReadFile(moved)
+	got, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		got = 0
+	}
+	if got == pid {
+		return true
+	}
+	os.Link(moved, path)
+	return false
+}
+
 // check runs once the lock is held: the emptiness rule, then the stale temporary files.
+// Another claimer's lock files in the making do not make the directory non-empty.
 func (l *Lock) check(dir string, empty bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return cleanPathError(err)
 	}
-	if empty && len(entries) > 1 {
-		return errors.New("the directory exists and is not empty")
+	if empty {
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), LockFile) {
+				return errors.New("the directory exists and is not empty")
+			}
+		}
 	}
 	_, err = RemoveStaleTemps(dir)
 	return err
