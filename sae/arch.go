@@ -32,6 +32,7 @@ func drawLanes2(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
 //	topk.go        topKArch       (spec §5; the TopK family's shared forward, backward and AuxK)
 //	batchtopk.go   batchTopKArch  (spec §5; the batch-coupled selection)
 //	matryoshka.go  matryoshkaArch (spec §5; BatchTopK plus nested-prefix terms)
+//	matchingpursuit.go  matchingPursuitArch (spec §11.3; greedy pursuit over the decoder rows)
 //
 // base gives the defaults (the standard SAE's where there is one); an architecture embeds it
 // and overrides what differs. Methods receive the SAE: a bound arch holds only small values of
@@ -101,6 +102,7 @@ var archTable = []arch{
 	topKArch{},
 	batchTopKArch{},
 	matryoshkaArch{},
+	matchingPursuitArch{},
 }
 
 // Archs lists the architectures Train accepts, in archTable's order.
