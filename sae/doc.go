@@ -38,7 +38,8 @@
 // batch, per-instance preparation, non-trained state, resampling resets and write order,
 // hyperparameter validation, and what the reports ask of it (animation rows, best-only
 // animation, encoder name, description). The standard SAE is spec §2, Gated §3, JumpReLU §4,
-// and the TopK family (TopK, BatchTopK, Matryoshka BatchTopK) §5; §10 lists the reference's
+// the TopK family (TopK, BatchTopK, Matryoshka BatchTopK) §5, and Matching Pursuit the MP SAE
+// of §11.3 (no encoder: greedy pursuit over the decoder rows); §10 lists the reference's
 // quirks kept on purpose.
 //
 // To add an architecture (the files to touch):
