@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"saelab/optim"
 	"saelab/rng"
 	"saelab/toymodel"
 )
@@ -188,5 +189,28 @@ func TestMatchingPursuitParamsAndResampling(t *testing.T) {
 	}
 	if g := s.WDec[14:16]; math.Abs(g[0]-1/math.Sqrt2) > 1e-8 || math.Abs(g[1]-1/math.Sqrt2) > 1e-8 {
 		t.Errorf("advanced instance 1: row %v, want (1, 1)/√2", g)
+	}
+}
+
+// A matching-pursuit training step allocates nothing once its scratch exists.
+func TestMatchingPursuitStepAllocatesNothing(t *testing.T) {
+	s := mpSAE(t, 2, 3, 6, 4)
+	tc := DefaultTrainConfig()
+	params := s.Params()
+	sizes := make([]int, len(params))
+	for k, p := range params {
+		sizes[k] = len(p.Data)
+	}
+	tr := s.newTrainer(1, tc, 1, params, optim.NewAdam(tc.Beta1, tc.Beta2, tc.Eps, sizes...))
+	step := 0
+	run := func() {
+		tr.step(step, tc.LR, 0.1, 0.001)
+		step++
+	}
+	for range 20 {
+		run()
+	}
+	if n := testing.AllocsPerRun(50, run); n != 0 {
+		t.Errorf("%v allocations per step", n)
 	}
 }
