@@ -54,6 +54,10 @@
 //  3. its tests: a finite-difference test of sample, golden vectors if a reference exists,
 //     and ExampleArchs's output; TestArchTrainSmoke and the other Archs loops pick it up.
 //
+// Outside the package nothing needs to change; by choice, a run in config.Compare (then
+// cmd/saelab's compare test lists it and internal/fingerprint's compare hashes gain it) and
+// the user docs (README, docs/architectures.md, docs/resampling.md).
+//
 // Code outside the package asks Params, State, TermNames and the helpers above instead of
 // switching on architecture names. Nothing assumes d_in = 2: the lane kernels are picked by
 // shape, and larger shapes run the general paths.
