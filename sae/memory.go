@@ -124,7 +124,10 @@ func WorkerMemory(c Config, B int, active float64) float64 {
 		w += 2 * rows * S * (mem.Float64 + 1)
 	}
 	if c.Arch == "matching_pursuit" {
-		T := min(max(c.K, 1), maxPursuitSteps)
+		T := float64(maxPursuitSteps) // the bound, for a k not yet validated
+		if c.K >= 1 && c.K <= maxPursuitSteps {
+			T = c.K
+		}
 		w += ((T+1)*D + 2*T) * mem.Float64
 	}
 	return w
