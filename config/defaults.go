@@ -69,6 +69,8 @@ func Compare() Config {
 			SAETrain: mapNode("resample_method", "none")},
 		{Name: "matryoshka", SAE: mapNode("arch", "matryoshka", "k", k, "aux_k_coeff", "1"),
 			SAETrain: mapNode("resample_method", "none")},
+		{Name: "matching_pursuit", SAE: mapNode("arch", "matching_pursuit", "k", "1", "tied_weights", "false"),
+			SAETrain: mapNode("resample_method", "none")},
 	}
 	return c
 }

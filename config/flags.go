@@ -143,7 +143,7 @@ func AddSAE(f *Flags) {
 	Float(f, "weight-normalize-eps", "eps added to decoder-row norms", func(c *Config) *float64 { return &s(c).WeightNormalizeEps })
 	Bool(f, "tied-weights", "tie the decoder to the encoder (W_dec = W_encᵀ)", func(c *Config) *bool { return &s(c).TiedWeights })
 	Float(f, "ste-epsilon", "JumpReLU straight-through bandwidth", func(c *Config) *float64 { return &s(c).STEEpsilon })
-	Float(f, "k", "topk: latents kept per sample; batchtopk, matryoshka: kept on average per sample", func(c *Config) *float64 { return &s(c).K })
+	Float(f, "k", "topk: latents kept per sample; batchtopk, matryoshka: kept on average per sample; matching_pursuit: pursuit steps per sample (max_iterations)", func(c *Config) *float64 { return &s(c).K })
 	Float(f, "aux-k-coeff", "TopK family: AuxK loss coefficient (0 = off)", func(c *Config) *float64 { return &s(c).AuxKCoeff })
 	Int(f, "dead-feature-window", "TopK family: steps without firing after which a latent is dead for AuxK", func(c *Config) *int { return &s(c).DeadFeatureWindow })
 	Bool(f, "rescale-acts-by-decoder-norm", "TopK family: select on pre·‖W_dec,j‖", func(c *Config) *bool { return &s(c).RescaleActsByDecoderNorm })

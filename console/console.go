@@ -135,9 +135,10 @@ func (c *Console) finished(e run.Finished) {
 
 // comparison prints one line per finished SAE run.
 func (c *Console) comparison() {
-	nameW, setW := len("run"), len("settings")
+	nameW, archW, setW := len("run"), 10, len("settings") // arch: at least the width of the longer names before matching_pursuit
 	for _, r := range c.runs {
 		nameW = max(nameW, len(r.name))
+		archW = max(archW, len(r.arch))
 		setW = max(setW, len([]rune(r.settings)))
 	}
 	f := func(v float64, prec int) string {
@@ -146,11 +147,11 @@ func (c *Console) comparison() {
 		}
 		return strconv.FormatFloat(v, 'f', prec, 64)
 	}
-	fmt.Fprintf(c.out, "%-*s  %-10s  %-*s  %6s  %10s  %6s  %6s  %5s  %5s  %6s  %6s  %7s\n", nameW, "run", "arch", setW, "settings",
+	fmt.Fprintf(c.out, "%-*s  %-*s  %-*s  %6s  %10s  %6s  %6s  %5s  %5s  %6s  %6s  %7s\n", nameW, "run", archW, "arch", setW, "settings",
 		"L0", "L_rec", "EV", "MMCS", "mono", "dead", "slope", "l2", "wall")
 	for _, r := range c.runs {
 		set := r.settings + strings.Repeat(" ", setW-len([]rune(r.settings)))
-		fmt.Fprintf(c.out, "%-*s  %-10s  %s  %6s  %10.4g  %6s  %6s  %5s  %5s  %6s  %6s  %6.1fs\n", nameW, r.name, r.arch, set,
+		fmt.Fprintf(c.out, "%-*s  %-*s  %s  %6s  %10.4g  %6s  %6s  %5s  %5s  %6s  %6s  %6.1fs\n", nameW, r.name, archW, r.arch, set,
 			f(r.m.l0, 4), r.m.lrec, f(r.m.ev, 3), f(r.m.mmcs, 4), fmt.Sprintf("%d/%d", r.mono, r.n), f(r.m.dead, 2),
 			f(r.m.slope, 3), f(r.m.l2, 3), r.wall)
 	}

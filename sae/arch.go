@@ -26,12 +26,13 @@ func drawLanes2(s *SAE, i, B int, r *rng.Stream, hb *hiddenBatch) {
 // Config.Arch and binds it to the SAE (arch.bind); every other function of the package asks
 // s.arch instead of switching on the name. Each architecture's file holds its implementation:
 //
-//	standard.go    standardArch   (spec §2)
-//	gated.go       gatedArch      (spec §3)
-//	jumprelu.go    jumpReLUArch   (spec §4)
-//	topk.go        topKArch       (spec §5; the TopK family's shared forward, backward and AuxK)
-//	batchtopk.go   batchTopKArch  (spec §5; the batch-coupled selection)
-//	matryoshka.go  matryoshkaArch (spec §5; BatchTopK plus nested-prefix terms)
+//	standard.go         standardArch        (spec §2)
+//	gated.go            gatedArch           (spec §3)
+//	jumprelu.go         jumpReLUArch        (spec §4)
+//	topk.go             topKArch            (spec §5; the TopK family's shared forward, backward and AuxK)
+//	batchtopk.go        batchTopKArch       (spec §5; the batch-coupled selection)
+//	matryoshka.go       matryoshkaArch      (spec §5; BatchTopK plus nested-prefix terms)
+//	matchingpursuit.go  matchingPursuitArch (spec §11.3; greedy pursuit over the decoder rows)
 //
 // base gives the defaults (the standard SAE's where there is one); an architecture embeds it
 // and overrides what differs. Methods receive the SAE: a bound arch holds only small values of
@@ -101,6 +102,7 @@ var archTable = []arch{
 	topKArch{},
 	batchTopKArch{},
 	matryoshkaArch{},
+	matchingPursuitArch{},
 }
 
 // Archs lists the architectures Train accepts, in archTable's order.

@@ -23,7 +23,8 @@ type Config struct {
 	STEEpsilon         float64 `yaml:"ste_epsilon"`          // JumpReLU's rectangle-kernel bandwidth
 
 	// K is the number of latents kept: per sample for topk (an integer in [1, d_sae]); on
-	// average per sample for batchtopk and matryoshka (int(K·B) kept per batch; K in (0, d_sae]).
+	// average per sample for batchtopk and matryoshka (int(K·B) kept per batch; K in (0, d_sae]);
+	// for matching_pursuit the pursuit steps per sample, its max_iterations (an integer in [1, 256]).
 	K float64 `yaml:"k"`
 	// AuxKCoeff scales the TopK family's AuxK loss (SAELens aux_loss_coefficient, default 1.0;
 	// 0 turns it off). k_aux = d_in/2 is fixed by the spec (§5).

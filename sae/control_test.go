@@ -39,6 +39,8 @@ var resumeCases = []resumeCase{
 		edit: func(c *Config) { c.Arch, c.K, c.DeadFeatureWindow = "batchtopk", 0.125, 30 }, resample: "simple"},
 	{name: "matryoshka", model: toymodel.Config{NInst: 3, NFeatures: 5, DHidden: 2, FeatMagDistn: "unif"}, p: 0.05, S: 5,
 		edit: func(c *Config) { c.Arch, c.K = "matryoshka", 0.125 }, resample: "none"},
+	{name: "matching_pursuit-advanced", model: toymodel.Config{NInst: 3, NFeatures: 6, DHidden: 3, FeatMagDistn: "unif"}, p: 0.1, S: 5,
+		edit: func(c *Config) { c.Arch, c.K = "matching_pursuit", 3 }, resample: "advanced"},
 }
 
 // build returns the case's fresh SAE and training config.

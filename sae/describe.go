@@ -9,8 +9,8 @@ import (
 // architecture, asked by name: a run directory names its architecture as text.
 
 // AnimationRows are the rows the reference animates for an architecture (spec §3, §4): gated
-// W_gate, _W_dec, h, h_r; jumprelu W_enc, h, h_r; the others W_enc, _W_dec, h, h_r. An
-// unknown name gets the standard rows.
+// W_gate, _W_dec, h, h_r; jumprelu W_enc, h, h_r; matching_pursuit (no encoder) _W_dec, h,
+// h_r; the others W_enc, _W_dec, h, h_r. An unknown name gets the standard rows.
 func AnimationRows(arch string) []string { return describedArch(arch).animationRows() }
 
 // AnimatesBestOnly reports whether the reference animates only the best instances of an
@@ -19,7 +19,7 @@ func AnimationRows(arch string) []string { return describedArch(arch).animationR
 func AnimatesBestOnly(arch string) bool { return describedArch(arch).animatesBestOnly() }
 
 // EncoderName is the name of the parameter whose columns are the latents' encoder directions:
-// W_gate for gated, W_enc for every other architecture.
+// W_gate for gated, _W_dec for matching_pursuit (its encoder is W_decᵀ), W_enc for the others.
 func EncoderName(arch string) string { return describedArch(arch).encoderName() }
 
 // describedArch is the table entry named arch, or the standard SAE's for an unknown name.
@@ -31,9 +31,10 @@ func describedArch(arch string) arch {
 }
 
 // Describe is a short text of the hyperparameters that set a run apart: λ for the L1/L0
-// architectures; k, the Matryoshka widths and the AuxK coefficient for the TopK family; tied
-// weights; and the resampling method when there is one. E.g. "λ 1 · resample advanced". An
-// unknown architecture contributes no hyperparameter.
+// architectures; k, the Matryoshka widths and the AuxK coefficient for the TopK family; the
+// pursuit's max iterations for matching_pursuit; tied weights; and the resampling method when
+// there is one. E.g. "λ 1 · resample advanced". An unknown architecture contributes no
+// hyperparameter.
 func Describe(c Config, tc TrainConfig) string {
 	var parts []string
 	if a := lookupArch(c.Arch); a != nil {

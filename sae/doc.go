@@ -38,7 +38,8 @@
 // batch, per-instance preparation, non-trained state, resampling resets and write order,
 // hyperparameter validation, and what the reports ask of it (animation rows, best-only
 // animation, encoder name, description). The standard SAE is spec §2, Gated §3, JumpReLU §4,
-// and the TopK family (TopK, BatchTopK, Matryoshka BatchTopK) §5; §10 lists the reference's
+// the TopK family (TopK, BatchTopK, Matryoshka BatchTopK) §5, and Matching Pursuit the MP SAE
+// of §11.3 (no encoder: greedy pursuit over the decoder rows); §10 lists the reference's
 // quirks kept on purpose.
 //
 // To add an architecture (the files to touch):
@@ -52,6 +53,10 @@
 //  2. arch.go: its zero value in archTable;
 //  3. its tests: a finite-difference test of sample, golden vectors if a reference exists,
 //     and ExampleArchs's output; TestArchTrainSmoke and the other Archs loops pick it up.
+//
+// Outside the package nothing needs to change; by choice, a run in config.Compare (then
+// cmd/saelab's compare test lists it and internal/fingerprint's compare hashes gain it) and
+// the user docs (README, docs/architectures.md, docs/resampling.md).
 //
 // Code outside the package asks Params, State, TermNames and the helpers above instead of
 // switching on architecture names. Nothing assumes d_in = 2: the lane kernels are picked by

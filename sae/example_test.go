@@ -21,4 +21,5 @@ func ExampleArchs() {
 	// topk       encoder W_enc  rows [W_enc _W_dec h h_r] best-only false: k 1 · aux-k 1
 	// batchtopk  encoder W_enc  rows [W_enc _W_dec h h_r] best-only false: k 1 · aux-k 1
 	// matryoshka encoder W_enc  rows [W_enc _W_dec h h_r] best-only false: k 1 · widths 1,2,5 · aux-k 1
+	// matching_pursuit encoder _W_dec rows [_W_dec h h_r] best-only false: max iterations 1
 }

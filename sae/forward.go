@@ -23,9 +23,10 @@ type termVec [4]float64
 //	gated:               L_reconstruction, L_sparsity, L_aux
 //	topk, batchtopk:     L_reconstruction, L_sparsity, L_auxk
 //	matryoshka:          L_reconstruction, L_sparsity, L_auxk, L_matryoshka
+//	matching_pursuit:    L_reconstruction, L_sparsity
 //
-// For the TopK family L_sparsity is the L0 (count of nonzero activations): it is reported but
-// not penalised, since the selection fixes the sparsity; L_matryoshka is the sum of the
+// For the TopK family and matching pursuit L_sparsity is the L0 (count of nonzero activations): it is reported but
+// not penalised, since the selection (the step count) bounds the sparsity; L_matryoshka is the sum of the
 // prefix-width reconstruction terms.
 func (s *SAE) TermNames() []string { return s.arch.termNames() }
 

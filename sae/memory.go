@@ -113,8 +113,8 @@ func Memory(c Config, F int) mem.Estimate {
 
 // WorkerMemory is one worker's scratch while it trains an instance on batches of B samples
 // with about active features each (the per-sample and large-shape kernels' buffers, the
-// batch, its projected inputs and, for BatchTopK and Matryoshka, the batch's [rows][d_sae]
-// selection).
+// batch, its projected inputs, for BatchTopK and Matryoshka the batch's [rows][d_sae]
+// selection, and for matching pursuit the residual of each of its k steps).
 func WorkerMemory(c Config, B int, active float64) float64 {
 	P, _, _ := Sizes(c)
 	D, S := float64(c.DIn), float64(c.DSAE)
@@ -122,6 +122,13 @@ func WorkerMemory(c Config, B int, active float64) float64 {
 	w := (8*S*D+float64(P)/float64(c.NInst)+40*S+30*D)*mem.Float64 + toymodel.BatchMemory(B, active) + 4*rows*D*mem.Float64
 	if c.Arch == "batchtopk" || c.Arch == "matryoshka" {
 		w += 2 * rows * S * (mem.Float64 + 1)
+	}
+	if c.Arch == "matching_pursuit" {
+		T := float64(maxPursuitSteps) // the bound, for a k not yet validated
+		if c.K >= 1 && c.K <= maxPursuitSteps {
+			T = c.K
+		}
+		w += ((T+1)*D + 2*T) * mem.Float64
 	}
 	return w
 }

@@ -108,9 +108,13 @@ func (s *SAE) resampleSimpleInstance(i int, dead []bool, scale float64, r *rng.S
 	return n
 }
 
-// aliveEncoderNorm is the mean over alive latents of ‖W_enc[i,:,j]‖, or 1 with none alive.
+// aliveEncoderNorm is the mean over alive latents of ‖W_enc[i,:,j]‖, or 1 with none alive or
+// no encoder (matching pursuit, whose resampling writes the decoder only).
 func (s *SAE) aliveEncoderNorm(i int, dead []bool) float64 {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	if s.WEnc == nil {
+		return 1
+	}
 	var sum float64
 	n := 0
 	for j := 0; j < S; j++ {

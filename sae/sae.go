@@ -12,9 +12,10 @@ import (
 //
 //	WEnc [I][D][S]  encoder; column j is latent j's encoder direction. For gated this is W_gate
 //	                (the reference's name; stored here so that the tied view, the decoder
-//	                helpers and resampling treat it as the encoder)
+//	                helpers and resampling treat it as the encoder); nil for matching_pursuit,
+//	                which encodes with its decoder
 //	WDec [I][S][D]  the reference's _W_dec; nil when tied (then W_dec = W_encᵀ, or W_gateᵀ)
-//	BEnc [I][S]     nil for gated (it has no b_enc)
+//	BEnc [I][S]     nil for gated and matching_pursuit (they have no b_enc)
 //	BDec [I][D]
 //	BGate, RMag, BMag [I][S]  gated only (spec §3)
 //	LogTheta [I][S]           jumprelu only: θ = exp(log_theta) (spec §4)
@@ -31,9 +32,9 @@ import (
 type SAE struct {
 	Cfg      Config          // the shape, architecture and hyperparameters
 	Model    *toymodel.Model // the frozen data source
-	WEnc     []float64       // [I][D][S] W_enc (gated: W_gate)
+	WEnc     []float64       // [I][D][S] W_enc (gated: W_gate; nil for matching_pursuit)
 	WDec     []float64       // [I][S][D] _W_dec, nil when tied
-	BEnc     []float64       // [I][S] b_enc, nil for gated
+	BEnc     []float64       // [I][S] b_enc, nil for gated and matching_pursuit
 	BDec     []float64       // [I][D] b_dec
 	BGate    []float64       // [I][S] gated's b_gate
 	RMag     []float64       // [I][S] gated's r_mag
@@ -123,6 +124,7 @@ func uniform(r *rng.Stream, n int, bound float64) []float64 {
 //	standard, topk, batchtopk, matryoshka: W_enc, _W_dec, b_enc, b_dec
 //	gated:    _W_dec, b_dec, W_gate, b_gate, r_mag, b_mag
 //	jumprelu: W_enc, _W_dec, b_enc, b_dec, log_theta
+//	matching_pursuit: _W_dec, b_dec
 //
 // (_W_dec absent when tied).
 func (s *SAE) Params() []Param { return s.arch.params(s) }

@@ -168,7 +168,7 @@ func (s *SAE) finishDecoderGrad(i int, w *work) {
 	D, S := s.Cfg.DIn, s.Cfg.DSAE
 	eps := s.Cfg.WeightNormalizeEps
 	if s.WDec != nil {
-		raw, gDec := s.WDec[i*S*D:(i+1)*S*D], w.g[1][:S*D]
+		raw, gDec := s.WDec[i*S*D:(i+1)*S*D], w.g[s.ix.wDec][:S*D]
 		for j := 0; j < S; j++ {
 			g, r, gd := w.gWn[j*D:(j+1)*D], raw[j*D:(j+1)*D], gDec[j*D:(j+1)*D]
 			r, gd = r[:len(g)], gd[:len(g)]

@@ -22,7 +22,8 @@ import (
 
 // compareArchs is the architecture of each default compare run.
 var compareArchs = map[string]string{"standard": "standard", "gated": "gated", "jumprelu": "jumprelu",
-	"topk-k1": "topk", "topk-k2": "topk", "batchtopk": "batchtopk", "matryoshka": "matryoshka"}
+	"topk-k1": "topk", "topk-k2": "topk", "batchtopk": "batchtopk", "matryoshka": "matryoshka",
+	"matching_pursuit": "matching_pursuit"}
 
 // TestCompare runs a tiny compare and checks the run directory, the printed table, the report
 // and its re-rendering.
@@ -33,7 +34,7 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("compare exited %d: %s", code, out)
 	}
 	names := config.Compare().RunNames()
-	if !slices.Equal(names, []string{"standard", "gated", "jumprelu", "topk-k1", "topk-k2", "batchtopk", "matryoshka"}) {
+	if !slices.Equal(names, []string{"standard", "gated", "jumprelu", "topk-k1", "topk-k2", "batchtopk", "matryoshka", "matching_pursuit"}) {
 		t.Errorf("default runs %v", names)
 	}
 
