@@ -139,27 +139,45 @@ func decodeInto(xhat []float32, e *entries, coef, wDec []float32, B, S, D int) {
 //	∂L/∂W_dec,j += Σ_{e at j} coef_e · G[k(j)]_b    (into gWdec, if not nil)
 //
 // Matryoshka passes, for band k, the sum of the gradients of every reconstruction that
-// includes it; the others pass one band.
-func decodeBack(e *entries, l *latIndex, coef, dst []float32, G [][]float32, ends []int, wDec, gWdec []float32, B, D int) {
-	par.ForEachRange(B, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			k := 0
-			for p := e.off[b]; p < e.off[b+1]; p++ {
-				j := int(e.idx[p])
-				for j >= ends[k] {
-					k++
+// includes it; the others pass one band. With one band and more than B·S/denseDiv entries
+// (a dense architecture early in training), the dot products come from one dense product
+// G·W_decᵀ (vec.Gemm, wDecT = W_decᵀ [D×S]), which is then cheaper than entry-by-entry dots.
+func (t *trainer) decodeBack(e *entries, coef, dst []float32, G [][]float32, ends []int, wDec, wDecT, gWdec []float32) {
+	B, D := t.B, t.D
+	S := ends[len(ends)-1]
+	if len(G) == 1 && wDecT != nil && len(e.idx)*t.denseDiv > B*S {
+		t.dense = grow(t.dense, B*S)
+		clear(t.dense)
+		vec.Gemm(t.dense, G[0], wDecT, B, D, S)
+		par.ForEachRange(B, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				row := t.dense[b*S : (b+1)*S]
+				for p := e.off[b]; p < e.off[b+1]; p++ {
+					dst[p] += row[e.idx[p]]
 				}
-				dst[p] += dot32(G[k][b*D:(b+1)*D], wDec[j*D:(j+1)*D])
 			}
-		}
-	})
+		})
+	} else {
+		par.ForEachRange(B, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				k := 0
+				for p := e.off[b]; p < e.off[b+1]; p++ {
+					j := int(e.idx[p])
+					for j >= ends[k] {
+						k++
+					}
+					dst[p] += dot32(G[k][b*D:(b+1)*D], wDec[j*D:(j+1)*D])
+				}
+			}
+		})
+	}
 	if gWdec == nil {
 		return
 	}
-	vals := l.gather(coef)
+	vals := t.lat.gather(coef)
 	start := 0
 	for k, end := range ends {
-		vec.GemmSparse(gWdec[start*D:], l.off[start:end+1], l.row, vals, G[k], end-start, B, D)
+		vec.GemmSparse(gWdec[start*D:], t.lat.off[start:end+1], t.lat.row, vals, G[k], end-start, B, D)
 		start = end
 	}
 }

@@ -54,56 +54,64 @@ func (t *trainer) signature() string {
 	return s
 }
 
+// Every gradient of every architecture against central differences of the float32 loss, with
+// the decoder's backward pass entry by entry (denseDiv 0) and as one dense product.
 func TestGradientsFiniteDifference(t *testing.T) {
 	for _, arch := range Archs {
-		t.Run(arch, func(t *testing.T) {
-			tr, x := testTrainer(arch)
-			tr.lossGrad(x)
-			tr.freeze = true // hold SAELens's detached residuals and gated's sg(W_dec), sg(b_dec)
-			tr.detDec, tr.detBDec = append([]float32(nil), tr.wDec...), append([]float32(nil), tr.bDec...)
-			tr.lossGrad(x)
-			base := tr.signature()
-			grads := make([][]float32, len(tr.ps))
-			for k, p := range tr.ps {
-				grads[k] = append([]float32(nil), p.g...)
-			}
-			checked, worst := 0, 0.0
-			for k, p := range tr.ps {
-				if p.name == "log_threshold" { // straight-through: not a true derivative (TestJumpReLUSTE)
-					continue
-				}
-				for i := range p.w {
-					w0 := p.w[i]
-					const h = 1e-2
-					eval := func(v float32) (float64, bool) {
-						p.w[i] = v
-						tr.refresh()
-						l := tr.lossGrad(x)
-						return l, tr.signature() == base
-					}
-					lp, okp := eval(w0 + h)
-					lm, okm := eval(w0 - h)
-					p.w[i] = w0
-					tr.refresh()
-					if !okp || !okm {
-						continue
-					}
-					fd := (lp - lm) / (2 * float64(h))
-					an := float64(grads[k][i])
-					err := math.Abs(fd-an) / (1e-2 + math.Abs(an))
-					worst = max(worst, err)
-					if err > 3e-2 {
-						t.Errorf("%s[%d]: analytic %.6g, finite difference %.6g", p.name, i, an, fd)
-					}
-					checked++
-				}
-			}
-			if checked < 100 {
-				t.Fatalf("only %d coordinates away from a kink", checked)
-			}
-			t.Logf("%d coordinates, worst relative error %.2g", checked, worst)
-		})
+		for _, div := range []int{0, 1 << 20} {
+			t.Run(fmt.Sprintf("%s/dense=%v", arch, div > 0), func(t *testing.T) { fdCheck(t, arch, div) })
+		}
 	}
+}
+
+func fdCheck(t *testing.T, arch string, denseDiv int) {
+	tr, x := testTrainer(arch)
+	tr.denseDiv = denseDiv
+	tr.lossGrad(x)
+	tr.freeze = true // hold SAELens's detached residuals and gated's sg(W_dec), sg(b_dec)
+	tr.detDec, tr.detBDec = append([]float32(nil), tr.wDec...), append([]float32(nil), tr.bDec...)
+	tr.detDecT = append([]float32(nil), tr.wDecT...)
+	tr.lossGrad(x)
+	base := tr.signature()
+	grads := make([][]float32, len(tr.ps))
+	for k, p := range tr.ps {
+		grads[k] = append([]float32(nil), p.g...)
+	}
+	checked, worst := 0, 0.0
+	for k, p := range tr.ps {
+		if p.name == "log_threshold" { // straight-through: not a true derivative (TestJumpReLUSTE)
+			continue
+		}
+		for i := range p.w {
+			w0 := p.w[i]
+			const h = 1e-2
+			eval := func(v float32) (float64, bool) {
+				p.w[i] = v
+				tr.refresh()
+				l := tr.lossGrad(x)
+				return l, tr.signature() == base
+			}
+			lp, okp := eval(w0 + h)
+			lm, okm := eval(w0 - h)
+			p.w[i] = w0
+			tr.refresh()
+			if !okp || !okm {
+				continue
+			}
+			fd := (lp - lm) / (2 * float64(h))
+			an := float64(grads[k][i])
+			err := math.Abs(fd-an) / (1e-2 + math.Abs(an))
+			worst = max(worst, err)
+			if err > 3e-2 {
+				t.Errorf("%s[%d]: analytic %.6g, finite difference %.6g", p.name, i, an, fd)
+			}
+			checked++
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d coordinates away from a kink", checked)
+	}
+	t.Logf("%d coordinates, worst relative error %.2g", checked, worst)
 }
 
 // The spec's JumpReLU self-test (reference-semantics.md §4): z = [1, 1.4, 1.6, 2], θ = 1.5,

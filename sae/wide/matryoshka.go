@@ -91,7 +91,7 @@ func (t *trainer) matryoshkaAux() float64 {
 		ga := t.tmp
 		loss += reconGrad(ga, t.tmp, r, t.c.AuxLossCoeff*scale, B)
 		t.lat.build(e, S)
-		decodeBack(e, &t.lat, e.c, e.dc, [][]float32{ga}, []int{S}, t.wDec, t.gWDec, B, D)
+		t.decodeBack(e, e.c, e.dc, [][]float32{ga}, []int{S}, t.wDec, t.wDecT, t.gWDec)
 		copy(e.dpre, e.dc)
 		encodeBack(e, &t.lat, t.xc, t.wEncT, t.gWEncT, t.gBEnc, t.bDecGrad(), B, S, D)
 	}

@@ -46,7 +46,7 @@ func (t *trainer) standardLossGrad() float64 {
 	e := &t.main
 	loss := t.decodeMain()
 	t.lat.build(e, S)
-	decodeBack(e, &t.lat, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.gWDec, B, D)
+	t.decodeBack(e, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.wDecT, t.gWDec)
 	n := t.decoderNorms()
 	lam := float32(t.coef / float64(B))
 	for p, j := range e.idx {
@@ -106,7 +106,7 @@ func (t *trainer) jumpReLULossGrad() float64 {
 	e := &t.main
 	loss := t.decodeMain()
 	t.lat.build(e, S)
-	decodeBack(e, &t.lat, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.gWDec, B, D)
+	t.decodeBack(e, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.wDecT, t.gWDec)
 	gs := t.coef / float64(B)
 	dth := make([]float64, S)
 	active := 0
@@ -158,9 +158,9 @@ func (t *trainer) gatedLossGrad() float64 {
 	})
 	loss := t.decodeMain()
 	t.lat.build(e, S)
-	decodeBack(e, &t.lat, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.gWDec, B, D)
+	t.decodeBack(e, e.c, e.dc, [][]float32{t.g}, []int{S}, t.wDec, t.wDecT, t.gWDec)
 	if !t.freeze {
-		t.detDec, t.detBDec = t.wDec, t.bDec
+		t.detDec, t.detDecT, t.detBDec = t.wDec, t.wDecT, t.bDec
 	}
 	t.tmp = grow(t.tmp, B*D)
 	for b := 0; b < B; b++ {
@@ -168,7 +168,7 @@ func (t *trainer) gatedLossGrad() float64 {
 	}
 	decodeInto(t.tmp, e, e.u, t.detDec, B, S, D)
 	loss += reconGrad(t.tmp, t.tmp, t.x, 1, B)
-	decodeBack(e, &t.lat, e.u, e.du, [][]float32{t.tmp}, []int{S}, t.detDec, nil, B, D)
+	t.decodeBack(e, e.u, e.du, [][]float32{t.tmp}, []int{S}, t.detDec, t.detDecT, nil)
 	lam := float32(t.coef / float64(B))
 	l1 := 0.0
 	active := 0

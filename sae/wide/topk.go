@@ -44,7 +44,7 @@ func (t *trainer) topKLossGrad() float64 {
 	}
 	t.lat.build(&t.main, S)
 	e := &t.main
-	decodeBack(e, &t.lat, e.c, e.dc, G, ends, t.wDec, t.gWDec, B, t.D)
+	t.decodeBack(e, e.c, e.dc, G, ends, t.wDec, t.wDecT, t.gWDec)
 	copy(e.dpre, e.dc)
 	encodeBack(e, &t.lat, t.xc, t.wEncT, t.gWEncT, t.gBEnc, t.bDecGrad(), B, S, t.D)
 	t.l0 = t.countFired(e, e.pre)
@@ -201,7 +201,7 @@ func (t *trainer) auxK() float64 {
 	loss := reconGrad(ga, t.tmp, r, t.c.AuxLossCoeff*scale, B)
 	addRowSum(t.gBDec, ga, B, D)
 	t.lat.build(e, S)
-	decodeBack(e, &t.lat, e.c, e.dc, [][]float32{ga}, []int{S}, t.wDec, t.gWDec, B, D)
+	t.decodeBack(e, e.c, e.dc, [][]float32{ga}, []int{S}, t.wDec, t.wDecT, t.gWDec)
 	copy(e.dpre, e.dc)
 	encodeBack(e, &t.lat, t.xc, t.wEncT, t.gWEncT, t.gBEnc, t.bDecGrad(), B, S, D)
 	return loss

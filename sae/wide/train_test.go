@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"saelab/internal/vec"
 	"saelab/synth"
 )
 
@@ -96,6 +97,32 @@ func TestTrainLearns(t *testing.T) {
 		t.Logf("%-16s L0 %5.2f (true %.2f)  EV %.3f  MCC %.3f  F1 %.3f  dead %d", arch, r.SAEL0, r.TrueL0, r.ExplainedVariance, r.MCC, r.F1, r.DeadLatents)
 		if r.ExplainedVariance < 0.5 {
 			t.Errorf("%s: explained variance %.3f after 300 steps", arch, r.ExplainedVariance)
+		}
+	}
+}
+
+// Training gives the same bits with the archsimd kernels as with their plain-Go twins (in
+// the plain build both runs use the twins).
+func TestTrainSameBitsWithPlainKernels(t *testing.T) {
+	m := small(t)
+	defer func(old bool) { vec.SIMD = old }(vec.SIMD)
+	for _, arch := range Archs {
+		var got [2][]Tensor
+		for i, simd := range []bool{vec.SIMD, false} {
+			vec.SIMD = simd
+			c, tc := smallRun(arch, 12)
+			s, err := Train(context.Background(), m, c, tc, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = s.SAELensTensors()
+		}
+		for k, a := range got[0] {
+			for i, v := range a.Data {
+				if w := got[1][k].Data[i]; math.Float32bits(v) != math.Float32bits(w) {
+					t.Fatalf("%s: %s[%d] = %g with the build's kernels, %g with the plain twins", arch, a.Name, i, v, w)
+				}
+			}
 		}
 	}
 }

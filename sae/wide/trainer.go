@@ -26,7 +26,7 @@ type trainer struct {
 
 	wEncT, wEnc, bEnc, wDec, bDec []float32
 	logTh, bMag, rMag             []float32 // jumprelu; gated (bEnc is b_gate)
-	wDecT                         []float32 // matching pursuit: W_decᵀ for its scores
+	wDecT                         []float32 // W_decᵀ [D×S]: matching pursuit's scores, dense decoder backward
 	ps                            []*param
 	gWEncT, gBEnc, gWDec, gBDec   []float32
 	gLogTh, gBMag, gRMag          []float32
@@ -46,18 +46,19 @@ type trainer struct {
 	res                            [][]float32 // detached residuals of the aux losses, by level
 	inner, ginner                  [][]float32 // matryoshka: inner reconstructions and their gradients
 	band                           [][]float32 // matryoshka: per-band decoder gradients
-	tmp                            []float32
+	tmp, dense                     []float32
+	denseDiv                       int // decodeBack goes dense above B·S/denseDiv entries
 	mp                             mpWork
 
 	// freeze keeps res (and, for gated, detDec/detBDec) from the last unfrozen call: the
 	// gradient tests' way to hold SAELens's detached tensors constant under perturbation.
 	freeze          bool
-	detDec, detBDec []float32
+	detDec, detDecT, detBDec []float32
 }
 
 func newTrainer(c Config, B int, seed uint64) *trainer {
 	S, D := c.DSAE, c.DIn
-	t := &trainer{c: c, B: B, S: S, D: D, dead: make([]bool, S), fired: make([]bool, S)}
+	t := &trainer{c: c, B: B, S: S, D: D, dead: make([]bool, S), fired: make([]bool, S), denseDiv: 16}
 	t.wDec = make([]float32, S*D)
 	st := rng.New(seed, purposeInit)
 	for j := 0; j < S; j++ { // kaiming-uniform directions, rows scaled to decoder_init_norm
@@ -76,8 +77,8 @@ func newTrainer(c Config, B int, seed uint64) *trainer {
 	t.bDec = make([]float32, D)
 	pDec, pBDec := newParam("W_dec", t.wDec), newParam("b_dec", t.bDec)
 	t.gWDec, t.gBDec = pDec.g, pBDec.g
+	t.wDecT = make([]float32, D*S)
 	if c.Arch == "matching_pursuit" {
-		t.wDecT = make([]float32, D*S)
 		t.ps = []*param{pDec, pBDec}
 		t.refresh()
 		return t
@@ -110,9 +111,7 @@ func (t *trainer) refresh() {
 	if t.wEnc != nil {
 		transpose(t.wEnc, t.wEncT, t.S, t.D)
 	}
-	if t.wDecT != nil {
-		transpose(t.wDecT, t.wDec, t.S, t.D)
-	}
+	transpose(t.wDecT, t.wDec, t.S, t.D)
 }
 
 // transpose writes src [r×c] transposed into dst [c×r].

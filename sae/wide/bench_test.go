@@ -1,0 +1,76 @@
+package wide
+
+import (
+	"sync"
+	"testing"
+
+	"saelab/synth"
+)
+
+var (
+	miniOnce  sync.Once
+	miniShape *synth.Model
+)
+
+// miniForTiming is synth.Mini() with 5 orthogonalisation steps instead of 100: the same
+// shapes and sparsity (what a step's cost depends on) in a second instead of 18.
+func miniForTiming() *synth.Model {
+	miniOnce.Do(func() {
+		cfg := synth.Mini()
+		o := *cfg.Orthogonalization
+		o.NumSteps = 5
+		cfg.Orthogonalization = &o
+		m, err := synth.New(cfg)
+		if err != nil {
+			panic(err)
+		}
+		miniShape = m
+	})
+	return miniShape
+}
+
+// BenchmarkStep times one training step (loss, gradients, clip, Adam) at the mini shape:
+// d_in 256, d_sae 1024, batch 1024, L0 12, with a quarter of the latents dead so the AuxK
+// paths run. Data sampling is timed apart (BenchmarkSample).
+func BenchmarkStep(b *testing.B) {
+	m := miniForTiming()
+	const B, S = 1024, 1024
+	D := m.Config.HiddenDim
+	var a synth.Batch
+	xs := make([][]float32, 4)
+	for i := range xs {
+		xs[i] = make([]float32, B*D)
+		m.Sample(&a, xs[i], B, 1, uint64(i))
+	}
+	for _, arch := range Archs {
+		b.Run(arch, func(b *testing.B) {
+			c := DefaultConfig(arch, D, S, 12)
+			if arch == "jumprelu" {
+				c.JumpReLUInitThreshold = 0.5
+			}
+			t := newTrainer(c, B, 1)
+			t.coef = c.L1Coeff
+			for j := 0; j < S; j += 4 {
+				t.dead[j] = true
+				t.nDead++
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t.lossGrad(xs[i%len(xs)])
+				adamStep(t.ps, i+1, 3e-4, 0.9, 0.999, 1e-8, 1)
+				t.refresh()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
+	}
+}
+
+// BenchmarkSample times drawing one mini batch of 1,024 samples with x = a·V + b.
+func BenchmarkSample(b *testing.B) {
+	m := miniForTiming()
+	var a synth.Batch
+	x := make([]float32, 1024*m.Config.HiddenDim)
+	for i := 0; i < b.N; i++ {
+		m.Sample(&a, x, 1024, 1, uint64(i))
+	}
+}
