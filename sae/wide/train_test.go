@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -83,9 +84,12 @@ func TestTrainDeterministicAcrossGOMAXPROCS(t *testing.T) {
 // Every architecture learns: the reconstruction explains most of the variance at about the
 // L0 asked for, and the run is reproducible in its metrics.
 func TestTrainLearns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains seven SAEs")
+	}
 	m := small(t)
 	for _, arch := range Archs {
-		c, tc := smallRun(arch, 300)
+		c, tc := smallRun(arch, 200)
 		s, err := Train(context.Background(), m, c, tc, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +100,7 @@ func TestTrainLearns(t *testing.T) {
 		}
 		t.Logf("%-16s L0 %5.2f (true %.2f)  EV %.3f  MCC %.3f  F1 %.3f  dead %d", arch, r.SAEL0, r.TrueL0, r.ExplainedVariance, r.MCC, r.F1, r.DeadLatents)
 		if r.ExplainedVariance < 0.5 {
-			t.Errorf("%s: explained variance %.3f after 300 steps", arch, r.ExplainedVariance)
+			t.Errorf("%s: explained variance %.3f after 200 steps", arch, r.ExplainedVariance)
 		}
 	}
 }
@@ -124,5 +128,30 @@ func TestTrainSameBitsWithPlainKernels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Cancelling the context stops training at the next step with the context's error; a model
+// of the wrong width is refused before anything is allocated.
+func TestTrainCancelAndMismatch(t *testing.T) {
+	m := small(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	c, tc := smallRun("topk", 50)
+	last := -1
+	_, err := Train(ctx, m, c, tc, func(step, _ int, _, _ float64) {
+		last = step
+		if step == 3 {
+			cancel()
+		}
+	})
+	if err != context.Canceled || last != 3 {
+		t.Fatalf("error %v after step %d, want context.Canceled after step 3", err, last)
+	}
+	c.DIn = 64
+	if _, err := Train(context.Background(), m, c, tc, nil); err == nil || !strings.Contains(err.Error(), "hidden_dim = 32") {
+		t.Fatalf("d_in 64 on a 32-dimensional model: %v", err)
+	}
+	if _, err := Train(context.Background(), nil, c, tc, nil); err == nil {
+		t.Fatal("no model: no error")
 	}
 }

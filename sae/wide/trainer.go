@@ -52,7 +52,7 @@ type trainer struct {
 
 	// freeze keeps res (and, for gated, detDec/detBDec) from the last unfrozen call: the
 	// gradient tests' way to hold SAELens's detached tensors constant under perturbation.
-	freeze          bool
+	freeze                   bool
 	detDec, detDecT, detBDec []float32
 }
 
