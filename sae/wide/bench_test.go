@@ -1,6 +1,7 @@
 package wide
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -30,8 +31,9 @@ func miniForTiming() *synth.Model {
 }
 
 // BenchmarkStep times one training step (loss, gradients, clip, Adam) at the mini shape:
-// d_in 256, d_sae 1024, batch 1024, L0 12, with a quarter of the latents dead so the AuxK
-// paths run. Data sampling is timed apart (BenchmarkSample).
+// d_in 256, d_sae 1024, batch 1024, L0 12, from the initial weights, with no dead latent and
+// with a quarter of them dead (the AuxK paths run). Data sampling is timed apart
+// (BenchmarkSample).
 func BenchmarkStep(b *testing.B) {
 	m := miniForTiming()
 	const B, S = 1024, 1024
@@ -43,25 +45,27 @@ func BenchmarkStep(b *testing.B) {
 		m.Sample(&a, xs[i], B, 1, uint64(i))
 	}
 	for _, arch := range Archs {
-		b.Run(arch, func(b *testing.B) {
-			c := DefaultConfig(arch, D, S, 12)
-			if arch == "jumprelu" {
-				c.JumpReLUInitThreshold = 0.5
-			}
-			t := newTrainer(c, B, 1)
-			t.coef = c.L1Coeff
-			for j := 0; j < S; j += 4 {
-				t.dead[j] = true
-				t.nDead++
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t.lossGrad(xs[i%len(xs)])
-				adamStep(t.ps, i+1, 3e-4, 0.9, 0.999, 1e-8, 1)
-				t.refresh()
-			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
-		})
+		for _, deadEvery := range []int{0, 4} {
+			b.Run(fmt.Sprintf("%s/dead=%d", arch, map[int]int{0: 0, 4: S / 4}[deadEvery]), func(b *testing.B) {
+				c := DefaultConfig(arch, D, S, 12)
+				if arch == "jumprelu" {
+					c.JumpReLUInitThreshold = 0.5
+				}
+				t := newTrainer(c, B, 1)
+				t.coef = c.L1Coeff
+				for j := 0; deadEvery > 0 && j < S; j += deadEvery {
+					t.dead[j] = true
+					t.nDead++
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t.lossGrad(xs[i%len(xs)])
+					adamStep(t.ps, i+1, 3e-4, 0.9, 0.999, 1e-8, 1)
+					t.refresh()
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			})
+		}
 	}
 }
 

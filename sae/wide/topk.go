@@ -71,7 +71,7 @@ func (t *trainer) bDecGrad() []float32 {
 // drop values ≤ 0 (the ReLU after TopK); AuxK selections (allowed ≠ nil) keep raw values.
 func (t *trainer) selectTopK(e *entries, k int, allowed []int32) {
 	B, S := t.B, t.S
-	sel := make([][]cand, B)
+	t.sel, t.selN = grow(t.sel, B*k), grow(t.selN, B)
 	par.ForEachRange(B, func(lo, hi int) {
 		var h topHeap
 		h.h = make([]cand, 0, k)
@@ -87,18 +87,17 @@ func (t *trainer) selectTopK(e *entries, k int, allowed []int32) {
 					h.push(cand{row[j], j})
 				}
 			}
-			kept := h.sortedByPos()
-			out := make([]cand, 0, len(kept))
-			for _, c := range kept {
+			out := t.sel[b*k : b*k]
+			for _, c := range h.sortedByPos() {
 				if allowed != nil || c.v > 0 {
 					out = append(out, c)
 				}
 			}
-			sel[b] = out
+			t.selN[b] = len(out)
 		}
 	})
-	e.build(B, func(b int) int { return len(sel[b]) }, func(b, lo, hi int) {
-		for i, c := range sel[b] {
+	e.build(B, func(b int) int { return t.selN[b] }, func(b, lo, hi int) {
+		for i, c := range t.sel[b*k : b*k+t.selN[b]] {
 			p := lo + i
 			e.idx[p], e.pre[p], e.c[p] = c.f, c.v, t.pre[b*S+int(c.f)]
 		}
@@ -109,7 +108,8 @@ func (t *trainer) selectTopK(e *entries, k int, allowed []int32) {
 // the smallest kept one for the threshold's moving average.
 func (t *trainer) selectBatchTopK() {
 	B, S := t.B, t.S
-	var cs []cand
+	cs := t.cands[:0]
+	defer func() { t.cands = cs[:0] }()
 	for f, v := range t.sc {
 		if v > 0 {
 			cs = append(cs, cand{v, int32(f)})

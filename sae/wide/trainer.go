@@ -47,6 +47,8 @@ type trainer struct {
 	inner, ginner                  [][]float32 // matryoshka: inner reconstructions and their gradients
 	band                           [][]float32 // matryoshka: per-band decoder gradients
 	tmp, dense                     []float32
+	cands, sel                     []cand // selection scratch
+	selN                           []int
 	denseDiv                       int // decodeBack goes dense above B·S/denseDiv entries
 	mp                             mpWork
 
