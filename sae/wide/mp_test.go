@@ -2,6 +2,7 @@ package wide
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -67,5 +68,48 @@ func TestTopKSelectionTies(t *testing.T) {
 	cs := []cand{{1, 5}, {3, 0}, {1, 2}, {2, 9}, {1, 1}}
 	if n := nth(cs, 4); n != (cand{1, 2}) {
 		t.Fatalf("4th in order: %v, want {1 2}", n)
+	}
+}
+
+// BatchTopK keeps exactly the k·B best (value, then lower flat position) positive scores: the
+// histogram shortcut against a full sort, with many ties and fewer positives than k·B too.
+func TestBatchTopKSelectionAgainstSort(t *testing.T) {
+	for _, k := range []int{1, 3, 40} {
+		tr, _ := testTrainer("batchtopk")
+		tr.c.K = k
+		B, S := tr.B, tr.S
+		tr.sc, tr.pre = make([]float32, B*S), make([]float32, B*S)
+		for i := range tr.sc {
+			tr.sc[i] = float32((i*7919)%13) - 4 // ties and negatives
+		}
+		tr.selectBatchTopK()
+		var all []cand
+		for f, v := range tr.sc {
+			if v > 0 {
+				all = append(all, cand{v, int32(f)})
+			}
+		}
+		slices.SortFunc(all, func(a, b cand) int {
+			if before(a, b) {
+				return -1
+			}
+			return 1
+		})
+		want := map[int]bool{}
+		for _, c := range all[:min(len(all), k*B)] {
+			want[int(c.f)] = true
+		}
+		got := 0
+		for b := 0; b < B; b++ {
+			for p := tr.main.off[b]; p < tr.main.off[b+1]; p++ {
+				if !want[b*S+int(tr.main.idx[p])] {
+					t.Fatalf("k %d: kept (%d, %d), not among the best", k, b, tr.main.idx[p])
+				}
+				got++
+			}
+		}
+		if got != len(want) {
+			t.Fatalf("k %d: kept %d, want %d", k, got, len(want))
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package wide
 
 import (
+	"math"
+	"sync"
+
 	"saelab/internal/par"
 )
 
@@ -105,31 +108,52 @@ func (t *trainer) selectTopK(e *entries, k int, allowed []int32) {
 }
 
 // selectBatchTopK keeps the int(k·B) largest positive scores of the whole batch and records
-// the smallest kept one for the threshold's moving average.
+// the smallest kept one for the threshold's moving average. The bits of a positive float32
+// order like its value, so a histogram of their top 16 bits finds the bucket holding the
+// cut; only that bucket's candidates go through the exact selection (nth).
 func (t *trainer) selectBatchTopK() {
 	B, S := t.B, t.S
+	keep := t.c.K * B
+	const shift = 16
+	key := func(v float32) int { return int(math.Float32bits(v) >> shift) }
+	hist := make([]int, 1<<(32-shift))
+	var mu sync.Mutex
+	par.ForEachRange(B, func(lo, hi int) { // integer counts: any merge order gives the same sums
+		h := make([]int32, len(hist))
+		for _, v := range t.sc[lo*S : hi*S] {
+			if v > 0 {
+				h[key(v)]++
+			}
+		}
+		mu.Lock()
+		for q, n := range h {
+			hist[q] += int(n)
+		}
+		mu.Unlock()
+	})
+	cut, above := -1, 0 // bucket of the cut (−1: every positive score is kept); candidates above it
+	for q := len(hist) - 1; q >= 0; q-- {
+		if above+hist[q] >= keep {
+			cut = q
+			break
+		}
+		above += hist[q]
+	}
 	cs := t.cands[:0]
-	defer func() { t.cands = cs[:0] }()
 	for f, v := range t.sc {
-		if v > 0 {
+		if v > 0 && key(v) == cut {
 			cs = append(cs, cand{v, int32(f)})
 		}
 	}
-	keep := t.c.K * B
-	last := cand{v: 0, f: int32(B * S)} // everything positive is kept
-	if len(cs) > keep {
-		last = nth(cs, keep)
-	} else {
-		for _, c := range cs {
-			if before(last, c) || last.f == int32(B*S) {
-				last = c
-			}
-		}
+	t.cands = cs
+	var last cand // every bucket above the cut holds larger values than last: kept = not after last
+	if cut >= 0 {
+		last = nth(cs, keep-above)
 	}
-	if len(cs) > 0 {
-		t.minKept = float64(last.v)
+	t.minKept = 0
+	kept := func(v float32, f int) bool {
+		return v > 0 && (v > last.v || (v == last.v && int32(f) <= last.f))
 	}
-	kept := func(v float32, f int) bool { return v > 0 && !before(last, cand{v, int32(f)}) }
 	e := &t.main
 	e.build(B, func(b int) int {
 		n := 0
@@ -148,6 +172,11 @@ func (t *trainer) selectBatchTopK() {
 			}
 		}
 	})
+	for _, v := range e.pre {
+		if t.minKept == 0 || float64(v) < t.minKept {
+			t.minKept = float64(v)
+		}
+	}
 }
 
 // deadList returns the dead latents in [lo, hi), ascending.
