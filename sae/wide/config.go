@@ -200,7 +200,7 @@ func (tc TrainConfig) Validate() error {
 		n      string
 		v      float64
 		lo, hi float64
-	}{{"lr", tc.LR, 0, 10}, {"lr_end", tc.LREnd, 0, 10}, {"target_l0", tc.TargetL0, 0, 1e6},
+	}{{"lr", tc.LR, 1e-12, 10}, {"lr_end", tc.LREnd, 0, 10}, {"target_l0", tc.TargetL0, 0, 1e6},
 		{"adam_beta1", tc.Beta1, 0, 0.999999}, {"adam_beta2", tc.Beta2, 0, 0.999999999}, {"adam_eps", tc.Eps, 1e-30, 1},
 		{"clip_norm", tc.ClipNorm, 0, 1e12}} {
 		if err := finiteIn(f.n, f.v, f.lo, f.hi); err != nil {

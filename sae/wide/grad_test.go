@@ -10,9 +10,12 @@ import (
 
 // testTrainer returns a small trainer with every parameter moved off its initial value, a
 // random batch and half the latents dead, so each term of the loss is live.
-func testTrainer(arch string) (*trainer, []float32) {
+func testTrainer(arch string) (*trainer, []float32) { return testTrainerWith(arch, true) }
+
+func testTrainerWith(arch string, applyBDec bool) (*trainer, []float32) {
 	const D, S, B = 8, 12, 6
 	c := DefaultConfig(arch, D, S, 3)
+	c.ApplyBDecToInput = applyBDec
 	c.DecoderInitNorm = 0.6
 	if arch == "matryoshka" {
 		c.MatryoshkaWidths = []int{3, 7, S}
@@ -59,13 +62,14 @@ func (t *trainer) signature() string {
 func TestGradientsFiniteDifference(t *testing.T) {
 	for _, arch := range Archs {
 		for _, div := range []int{0, 1 << 20} {
-			t.Run(fmt.Sprintf("%s/dense=%v", arch, div > 0), func(t *testing.T) { fdCheck(t, arch, div) })
+			t.Run(fmt.Sprintf("%s/dense=%v", arch, div > 0), func(t *testing.T) { fdCheck(t, arch, div, true) })
 		}
+		t.Run(arch+"/raw_input", func(t *testing.T) { fdCheck(t, arch, 0, false) }) // apply_b_dec_to_input false
 	}
 }
 
-func fdCheck(t *testing.T, arch string, denseDiv int) {
-	tr, x := testTrainer(arch)
+func fdCheck(t *testing.T, arch string, denseDiv int, applyBDec bool) {
+	tr, x := testTrainerWith(arch, applyBDec)
 	tr.denseDiv = denseDiv
 	tr.lossGrad(x)
 	tr.freeze = true // hold SAELens's detached residuals and gated's sg(W_dec), sg(b_dec)
@@ -108,7 +112,11 @@ func fdCheck(t *testing.T, arch string, denseDiv int) {
 			checked++
 		}
 	}
-	if checked < 100 {
+	total := 0
+	for _, p := range tr.ps {
+		total += len(p.w)
+	}
+	if checked < total/2 {
 		t.Fatalf("only %d coordinates away from a kink", checked)
 	}
 	t.Logf("%d coordinates, worst relative error %.2g", checked, worst)

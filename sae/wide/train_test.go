@@ -102,6 +102,16 @@ func TestTrainLearns(t *testing.T) {
 		if r.ExplainedVariance < 0.5 {
 			t.Errorf("%s: explained variance %.3f after 200 steps", arch, r.ExplainedVariance)
 		}
+		switch arch {
+		case "topk", "matching_pursuit": // at most k active (MP: k iterations)
+			if r.SAEL0 > 6 || r.SAEL0 < 3 {
+				t.Errorf("%s: L0 %.2f, want at most k = 6", arch, r.SAEL0)
+			}
+		case "batchtopk", "matryoshka": // k on average in training; the threshold at inference
+			if r.SAEL0 < 3 || r.SAEL0 > 12 {
+				t.Errorf("%s: L0 %.2f, want near k = 6", arch, r.SAEL0)
+			}
+		}
 	}
 }
 
