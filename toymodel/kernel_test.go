@@ -157,7 +157,8 @@ func testLossGradBits(t *testing.T) {
 		I, F, H int
 		p       float64
 		B       int
-	}{{3, 5, 2, 0.025, 512}, {2, 5, 2, 0.3, 64}, {2, 100, 20, 0.5, 32}, {2, 512, 64, 0.01, 16}, {2, 37, 9, 0.1, 40}, {1, 16, 3, 0.2, 50}} {
+	}{{3, 5, 2, 0.025, 512}, {2, 5, 2, 0.3, 64}, {2, 100, 20, 0.5, 32}, {2, 512, 64, 0.01, 16}, {2, 37, 9, 0.1, 40}, {1, 16, 3, 0.2, 50},
+		{2, 100, 20, 0.5, 101}, {1, 18, 8, 0.3, 77}, {1, 64, 33, 0.05, 70}} { // the last three: several chunks of the large path, ragged edges
 		imp := make([]float64, tc.F)
 		for f := range imp {
 			imp[f] = math.Pow(0.9, float64(f))
