@@ -1,29 +1,35 @@
 package toymodel
 
+import "saelab/internal/vec"
+
 // Scratch is per-worker workspace for LossGradInstance.
 //
-//	h, dh [H];  dOut [F];  xd [F]: zeros between uses
+//	h, dh [H] (large shapes: [Hp]);  dOut, pre, coef [F];  off, foff [F]: row offsets;  xd [F]: zeros between uses
 //	large shapes (Hp: H padded to whole vectors, Fp = rowStride(F); C = toyChunk samples):
-//	  wt, gwt [F][Hp]: Wᵀ and ∂Wᵀ;  wp [H][Fp]: W;  foff [F]: row offsets in Wᵀ
-//	  hc, dhc [C][Hp]: h and W·δ;  pc [C][Fp]: pre, then δ;  xc [C][Fp]: x dense
+//	  wt, gwt [F][Hp]: Wᵀ and ∂Wᵀ;  wp [H][Fp]: W
+//	  chunks (lossGradLarge):  hc, dhc [C][Hp]: h and W·δ;  pc [C][Fp]: pre, then δ;  xc [C][Fp]: x dense
+//	  rows (lossGradRows):  hs, pres [4][H], [4][F]: a block of four samples
 type Scratch struct {
-	h, dh, dOut, xd []float64
-	wt, gwt, wp     []float64
-	foff            []int32
-	hc, dhc, pc, xc []float64
-	ls              *laneScratch
+	h, dh, dOut, pre, coef, xd []float64
+	off, foff                  []int32
+	wt, gwt, wp                []float64
+	hc, dhc, pc, xc            []float64
+	hs, pres                   []float64
+	ls                         *laneScratch
 }
 
 // NewScratch sizes a workspace for the model.
 func (m *Model) NewScratch() *Scratch {
 	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
-	sc := &Scratch{h: make([]float64, H), dh: make([]float64, H), dOut: make([]float64, F), xd: make([]float64, F)}
+	sc := &Scratch{h: make([]float64, H), dh: make([]float64, H), dOut: make([]float64, F), pre: make([]float64, F),
+		coef: make([]float64, F), off: make([]int32, F), foff: make([]int32, F), xd: make([]float64, F)}
 	if large(H, F) {
 		Hp, Fp := padded(H), rowStride(F)
+		sc.h, sc.dh = make([]float64, Hp), make([]float64, Hp)
 		sc.wt, sc.gwt, sc.wp = make([]float64, F*Hp), make([]float64, F*Hp), make([]float64, H*Fp)
-		sc.foff = make([]int32, F)
 		sc.hc, sc.dhc = make([]float64, toyChunk*Hp), make([]float64, toyChunk*Hp)
 		sc.pc, sc.xc = make([]float64, toyChunk*Fp), make([]float64, toyChunk*Fp)
+		sc.hs, sc.pres = make([]float64, 4*H), make([]float64, 4*F)
 	}
 	if useLanes(H, F) {
 		sc.ls = newLaneScratch(H, F)
@@ -75,7 +81,8 @@ func (m *Model) LossGradInstance(i int, ib *InstBatch, B int, gW, gB []float64, 
 //	nonzero      lanes shape (useLanes), gradient, vec.SIMD         vec.ToyLanes.Run              toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
 //	nonzero      lanes shape, gradient, H = 2                       toymodel.lanesKernelH2        toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      lanes shape, gradient                              toymodel.lanesKernel          toymodel.TestLossGradMatchesReferenceBits
-//	nonzero      large shape (F ≥ 16, H ≥ 8)                        toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      large shape (F ≥ 16, H ≥ 8), vec.SIMD              toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
+//	nonzero      large shape                                        toymodel.Model.lossGradRows   toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      H = 2, gradient                                    toymodel.lossGradH2           toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      otherwise                                          toymodel.Model.lossGradSmall  toymodel.TestLossGradMatchesReferenceBits
 func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scratch, wantLoss bool) float64 {
@@ -109,8 +116,10 @@ func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scra
 	switch {
 	case useLanes(H, F) && grad:
 		L = lossGradLanes(L, W, bias, imp, norm, ib, gW, gB, sc.ls, wantLoss)
-	case large(H, F):
+	case large(H, F) && vec.SIMD:
 		L = m.lossGradLarge(L, W, bias, imp, norm, ib, gW, gB, sc, wantLoss)
+	case large(H, F):
+		L = m.lossGradRows(L, W, bias, imp, norm, ib, gW, gB, sc, wantLoss)
 	case H == 2 && grad:
 		L = lossGradH2(L, W, bias, imp, norm, ib, gW, gB, sc.xd, wantLoss)
 	default:

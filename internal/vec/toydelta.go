@@ -1,5 +1,7 @@
 package vec
 
+import "math"
+
 // ToyDelta writes the toy model's output gradient for one sample and adds it to gB:
 //
 //	delta[f] = 2·imp[f]·(pre[f] − x[f])·norm  where pre[f] > 0, else +0;  gB[f] += delta[f]
@@ -19,9 +21,11 @@ func toyDeltaGo(delta, pre, x, imp, gB []float64, norm float64) {
 	delta, x, imp, gB = delta[:n:n], x[:n:n], imp[:n:n], gB[:n:n]
 	for f, p := range pre {
 		g := 2 * imp[f] * (p - x[f]) * norm
-		if !(p > 0) {
-			g = 0
+		var keep uint64 // branch-free: pre > 0 is a coin toss early in training
+		if p > 0 {
+			keep = ^uint64(0)
 		}
+		g = math.Float64frombits(math.Float64bits(g) & keep)
 		delta[f] = g
 		gB[f] += g
 	}
