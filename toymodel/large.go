@@ -20,6 +20,9 @@ const toyChunk = 32
 //	W·δ                vec.MulAddRows (chunk × F × Hp)
 //	∂Wᵀ[f] += δ_f·h, then += x_f·(W·δ)   vec.AddOuterPairs, sample by sample
 //
+// A chunk whose δ is mostly zero takes the last two steps over row lists instead
+// (backwardRows), whose work follows the nonzero δ.
+//
 // Every element receives the plain per-sample loop's terms in its order (samples ascending,
 // then the loop's own index), so the bits are the small paths'. The kernels leave out some
 // zero terms (an inactive feature's x, a zero δ, an all-zero h) and may add others; for finite
@@ -90,6 +93,10 @@ func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, i
 		if !grad {
 			continue
 		}
+		if sparseDelta(pc, Fp, F, nb) {
+			sc.backwardRows(ib, s0, nb, gWT, wt, Hp, Fp, F)
+			continue
+		}
 		clear(dhc)
 		vec.MulAddRows(dhc, Hp, pc, Fp, wt, Hp, nb, F, Hp)
 		vec.AddOuterPairs(gWT, Hp, pc, xc, Fp, hc, dhc, Hp, F, nb, Hp)
@@ -102,4 +109,52 @@ func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, i
 		}
 	}
 	return L
+}
+
+// sparseDelta reports whether fewer than a quarter of the chunk's δ [nb][F] (row stride Fp)
+// are nonzero, as once most outputs sit below their ReLU: then the row lists of backwardRows,
+// whose work follows the nonzero δ, beat the dense products. It looks at every fourth sample:
+// an estimate is enough, since both backward forms give the same bits.
+func sparseDelta(pc []float64, Fp, F, nb int) bool {
+	nz, rows := 0, 0
+	for r := 0; r < nb; r += 4 {
+		for _, g := range pc[r*Fp : r*Fp+F] {
+			nz += nonzero(g)
+		}
+		rows++
+	}
+	return 4*nz < rows*F
+}
+
+// nonzero is 1 unless v is ±0, without a branch.
+func nonzero(v float64) int {
+	u := math.Float64bits(v) << 1
+	return int((u | -u) >> 63)
+}
+
+// backwardRows is the chunk's backward pass sample by sample over row lists, as lossGradRows
+// does it: ∂Wᵀ[f] += δ_f·h for the features with δ ≠ 0, W·δ from their rows of Wᵀ, then
+// ∂Wᵀ[f] += x_f·(W·δ) for the active features. The terms it leaves out are ±0, so the bits are
+// the dense products'.
+func (sc *Scratch) backwardRows(ib *InstBatch, s0, nb int, gWT, wt []float64, Hp, Fp, F int) {
+	start := ib.Start[:len(ib.Sample)+1]
+	coef, off := sc.coef[:F], sc.off[:F]
+	for r := 0; r < nb; r++ {
+		na := 0
+		for f, g := range sc.pc[r*Fp : r*Fp+F] {
+			coef[na], off[na] = g, int32(f*Hp)
+			na += nonzero(g)
+		}
+		h, dh := sc.hc[r*Hp:(r+1)*Hp], sc.dhc[r*Hp:(r+1)*Hp]
+		vec.AddOuter(gWT, coef[:na], off[:na], h)
+		clear(dh)
+		vec.AddRows(dh, coef[:na], wt, off[:na])
+		lo, hi := start[s0+r], start[s0+r+1]
+		feat, val := ib.Feat[lo:hi], ib.Val[lo:hi]
+		foff := sc.foff[:len(feat)]
+		for e, f := range feat {
+			foff[e] = f * int32(Hp)
+		}
+		vec.AddOuter(gWT, val[:len(feat)], foff, dh)
+	}
 }
