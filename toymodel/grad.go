@@ -1,24 +1,21 @@
 package toymodel
 
-import (
-	"math"
-
-	"saelab/internal/vec"
-)
+import "saelab/internal/vec"
 
 // Scratch is per-worker workspace for LossGradInstance.
 //
-//	h, dh [H];  dOut, pre [F];  wt, gwt [F][H]: Wᵀ and ∂Wᵀ (large shapes only)
-//	coef, off, foff: the terms of a row combination (values and row offsets)
+//	h, dh [H] (large shapes: [Hp]);  dOut, pre, coef [F];  off, foff [F]: row offsets;  xd [F]: zeros between uses
+//	large shapes (Hp: H padded to whole vectors, Fp = rowStride(F); C = toyChunk samples):
+//	  wt, gwt [F][Hp]: Wᵀ and ∂Wᵀ;  wp [H][Fp]: W
+//	  chunks (lossGradLarge):  hc, dhc [C][Hp]: h and W·δ;  pc [C][Fp]: pre, then δ;  xc [C][Fp]: x dense
+//	  rows (lossGradRows):  hs, pres [4][H], [4][F]: a block of four samples
 type Scratch struct {
-	h, dh, dOut, pre []float64
-	wt               []float64
-	gwt              []float64
-	coef             []float64
-	off, foff        []int32
-	xd               []float64 // [F] zeros between uses
-	hs, pres         []float64 // [4][H], [4][F]: a block of samples (large shapes)
-	ls               *laneScratch
+	h, dh, dOut, pre, coef, xd []float64
+	off, foff                  []int32
+	wt, gwt, wp                []float64
+	hc, dhc, pc, xc            []float64
+	hs, pres                   []float64
+	ls                         *laneScratch
 }
 
 // NewScratch sizes a workspace for the model.
@@ -27,9 +24,11 @@ func (m *Model) NewScratch() *Scratch {
 	sc := &Scratch{h: make([]float64, H), dh: make([]float64, H), dOut: make([]float64, F), pre: make([]float64, F),
 		coef: make([]float64, F), off: make([]int32, F), foff: make([]int32, F), xd: make([]float64, F)}
 	if large(H, F) {
-		Hp := padded(H)
-		sc.wt, sc.gwt = make([]float64, F*Hp), make([]float64, F*Hp)
+		Hp, Fp := padded(H), rowStride(F)
 		sc.h, sc.dh = make([]float64, Hp), make([]float64, Hp)
+		sc.wt, sc.gwt, sc.wp = make([]float64, F*Hp), make([]float64, F*Hp), make([]float64, H*Fp)
+		sc.hc, sc.dhc = make([]float64, toyChunk*Hp), make([]float64, toyChunk*Hp)
+		sc.pc, sc.xc = make([]float64, toyChunk*Fp), make([]float64, toyChunk*Fp)
 		sc.hs, sc.pres = make([]float64, 4*H), make([]float64, 4*F)
 	}
 	if useLanes(H, F) {
@@ -39,11 +38,21 @@ func (m *Model) NewScratch() *Scratch {
 }
 
 // padded rounds n up to whole 8-lane vectors: the large kernels keep their rows of length H
-// that long (zero padding), so that every row is whole vectors.
+// or F that long (zero padding), so that every row is whole vectors.
 func padded(n int) int { return (n + 7) &^ 7 }
 
-// large picks the row-combination kernels (internal/vec) over plain scalar loops: they pay
-// off once rows are a few vectors long.
+// rowStride is padded(n), moved off multiples of 64 elements: rows 512·2^k bytes apart share
+// their L1 sets, and the blocked kernels read down columns of such rows.
+func rowStride(n int) int {
+	s := padded(n)
+	if s%64 == 0 {
+		s += 8
+	}
+	return s
+}
+
+// large picks the blocked kernels (internal/vec) over plain scalar loops: they pay off once
+// rows are a few vectors long.
 func large(H, F int) bool { return F >= 16 && H >= 8 }
 
 // LossGradInstance returns instance i's loss term (1/(B·F)) Σ_b Σ_f imp·(x − x')² on a sparse
@@ -72,7 +81,8 @@ func (m *Model) LossGradInstance(i int, ib *InstBatch, B int, gW, gB []float64, 
 //	nonzero      lanes shape (useLanes), gradient, vec.SIMD         vec.ToyLanes.Run              toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
 //	nonzero      lanes shape, gradient, H = 2                       toymodel.lanesKernelH2        toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      lanes shape, gradient                              toymodel.lanesKernel          toymodel.TestLossGradMatchesReferenceBits
-//	nonzero      large shape (F ≥ 16, H ≥ 8)                        toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits
+//	nonzero      large shape (F ≥ 16, H ≥ 8), vec.SIMD              toymodel.Model.lossGradLarge  toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
+//	nonzero      large shape                                        toymodel.Model.lossGradRows   toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      H = 2, gradient                                    toymodel.lossGradH2           toymodel.TestLossGradMatchesReferenceBits
 //	nonzero      otherwise                                          toymodel.Model.lossGradSmall  toymodel.TestLossGradMatchesReferenceBits
 func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scratch, wantLoss bool) float64 {
@@ -106,8 +116,10 @@ func (m *Model) lossGrad(i int, ib *InstBatch, B int, gW, gB []float64, sc *Scra
 	switch {
 	case useLanes(H, F) && grad:
 		L = lossGradLanes(L, W, bias, imp, norm, ib, gW, gB, sc.ls, wantLoss)
-	case large(H, F):
+	case large(H, F) && vec.SIMD:
 		L = m.lossGradLarge(L, W, bias, imp, norm, ib, gW, gB, sc, wantLoss)
+	case large(H, F):
+		L = m.lossGradRows(L, W, bias, imp, norm, ib, gW, gB, sc, wantLoss)
 	case H == 2 && grad:
 		L = lossGradH2(L, W, bias, imp, norm, ib, gW, gB, sc.xd, wantLoss)
 	default:
@@ -236,117 +248,6 @@ func (m *Model) lossGradSmall(L float64, W, bias, imp []float64, norm float64, i
 		}
 	}
 	return L
-}
-
-// lossGradLarge runs the nonzero samples with the row kernels of internal/vec on Wᵀ [F][H]:
-// h from the rows of the active features, pre from the rows of W, W·δ from the rows of the
-// features with δ ≠ 0 (skipping a zero term leaves an accumulated sum unchanged: it is never
-// −0). ∂W is accumulated transposed, ∂Wᵀ[f] += δ_f·h then += x_f·(W·δ), which keeps each
-// element's additions in the plain loop's order.
-func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, ib *InstBatch, gW, gB []float64, sc *Scratch, wantLoss bool) float64 {
-	H, F := m.Cfg.DHidden, m.Cfg.NFeatures
-	Hp := padded(H)
-	h, dh, dOut, pre, wt := sc.h[:Hp], sc.dh[:Hp], sc.dOut[:F], sc.pre[:F], sc.wt[:F*Hp]
-	bias, imp = bias[:F], imp[:F]
-	grad := gW != nil
-	transposePad(wt, W, H, F, Hp)
-	var gWT []float64
-	if grad {
-		gWT = sc.gwt[:F*Hp]
-		transposePad(gWT, gW, H, F, Hp)
-	}
-	start := ib.Start[:len(ib.Sample)+1]
-	blocked := H*F > 4096 // W beyond L1: read it once per four samples
-	for k := range ib.Sample {
-		lo, hi := start[k], start[k+1]
-		feat, val := ib.Feat[lo:hi], ib.Val[lo:hi]
-		val = val[:len(feat)]
-		foff := sc.foff[:len(feat)]
-		sc.encodeLarge(ib, k, W, bias, H, F, Hp, blocked)
-		// Branch-free over the features: x from a dense scratch row, δ zeroed by a mask where
-		// pre ≤ 0 (or NaN), the active features appended unconditionally and counted.
-		xd := sc.xd[:F]
-		for e, f := range feat {
-			xd[f] = val[e]
-		}
-		na := 0
-		coef, off := sc.coef[:F], sc.off[:F]
-		imp, dOut := imp[:len(pre)], dOut[:len(pre)]
-		for f, p := range pre {
-			d := max(p, 0) - xd[f] // max as math.Max: NaN kept, max(−0, 0) = 0
-			if wantLoss {
-				L += imp[f] * d * d
-			}
-			g := 2 * imp[f] * d * norm
-			var keep uint64
-			if p > 0 {
-				keep = ^uint64(0)
-			}
-			g = math.Float64frombits(math.Float64bits(g) & keep)
-			dOut[f] = g
-			coef[na], off[na] = g, int32(f*Hp)
-			na += int(keep & 1)
-		}
-		for _, f := range feat {
-			xd[f] = 0
-		}
-		if !grad {
-			continue
-		}
-		vec.AddOuter(gWT, coef[:na], off[:na], h)
-		clear(dh)
-		vec.AddRows(dh, coef[:na], wt, off[:na])
-		vec.AddOuter(gWT, val, foff, dh)
-		for f, d := range dOut {
-			gB[f] += d
-		}
-	}
-	if grad {
-		for f := 0; f < F; f++ {
-			for hh := 0; hh < H; hh++ {
-				gW[hh*F+f] = gWT[f*Hp+hh]
-			}
-		}
-	}
-	return L
-}
-
-// encodeLarge leaves sample k's h = W·x in sc.h and pre = b + Wᵀh in sc.pre, with sc.foff
-// holding its features' row offsets in Wᵀ (wt, rows padded to Hp); blocked computes the pre of
-// four samples at once, reading W once for them (sc.hs, sc.pres), and hands them out in turn.
-func (sc *Scratch) encodeLarge(ib *InstBatch, k int, W, bias []float64, H, F, Hp int, blocked bool) {
-	start := ib.Start[:len(ib.Sample)+1]
-	n := len(ib.Sample)
-	h, pre, wt := sc.h[:Hp], sc.pre[:F], sc.wt[:F*Hp]
-	hs, pres := sc.hs[:4*H], sc.pres[:4*F] // a block of four samples' h (unpadded) and pre
-	if q := k % 4; blocked && q == 0 && k+4 <= n {
-		for s := 0; s < 4; s++ {
-			clear(h)
-			lo, hi := start[k+s], start[k+s+1]
-			fo := sc.foff[:hi-lo]
-			for e, f := range ib.Feat[lo:hi] {
-				fo[e] = f * int32(Hp)
-			}
-			vec.AddRows(h, ib.Val[lo:hi], wt, fo)
-			copy(hs[s*H:(s+1)*H], h)
-			copy(pres[s*F:(s+1)*F], bias)
-		}
-		vec.AddRowsStrided4(pres, hs, W, F)
-	}
-	lo, hi := start[k], start[k+1]
-	foff := sc.foff[:hi-lo]
-	for e, f := range ib.Feat[lo:hi] {
-		foff[e] = f * int32(Hp)
-	}
-	if q := k % 4; blocked && k-q+4 <= n {
-		copy(h, hs[q*H:(q+1)*H])
-		copy(pre, pres[q*F:(q+1)*F])
-	} else {
-		clear(h)
-		vec.AddRows(h, ib.Val[lo:hi], wt, foff)
-		copy(pre, bias)
-		vec.AddRowsStrided(pre, h[:H], W, F)
-	}
 }
 
 // transposePad writes dst [c][cp] = src [r][c]ᵀ with each row zero-padded from r to cp.

@@ -157,7 +157,10 @@ func testLossGradBits(t *testing.T) {
 		I, F, H int
 		p       float64
 		B       int
-	}{{3, 5, 2, 0.025, 512}, {2, 5, 2, 0.3, 64}, {2, 100, 20, 0.5, 32}, {2, 512, 64, 0.01, 16}, {2, 37, 9, 0.1, 40}, {1, 16, 3, 0.2, 50}} {
+		bias    float64 // added to every b: a negative one leaves most δ zero (the row-list backward)
+	}{{3, 5, 2, 0.025, 512, 0}, {2, 5, 2, 0.3, 64, 0}, {2, 100, 20, 0.5, 32, 0}, {2, 512, 64, 0.01, 16, 0}, {2, 37, 9, 0.1, 40, 0}, {1, 16, 3, 0.2, 50, 0},
+		{2, 100, 20, 0.5, 101, 0}, {1, 18, 8, 0.3, 77, 0}, {1, 64, 33, 0.05, 70, 0}, // several chunks of the large path, ragged edges
+		{2, 100, 20, 0.5, 101, -0.7}, {1, 512, 64, 0.01, 40, -0.3}} {
 		imp := make([]float64, tc.F)
 		for f := range imp {
 			imp[f] = math.Pow(0.9, float64(f))
@@ -168,7 +171,7 @@ func testLossGradBits(t *testing.T) {
 		}
 		s := rng.New(11)
 		for k := range m.BFinal {
-			m.BFinal[k] = 0.2 * s.Normal()
+			m.BFinal[k] = tc.bias + 0.2*s.Normal()
 		}
 		bt := NewBatch(tc.B, tc.I, tc.F)
 		m.Generate(tc.B, Streams(6, rng.PurposeToyBatch, tc.I), bt)

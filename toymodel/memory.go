@@ -51,7 +51,10 @@ func TrainMemory(c Config, tc TrainConfig, active float64, workers int, checkpoi
 	var e mem.Estimate
 	e.Add("Adam moments", 2*n*mem.Float64)
 	e.Add(fmt.Sprintf("loss log (%.0f records × n_inst %.0f; set by steps/log_freq)", T, I), T*I*mem.Float64+T*24)
-	scratch := (4*H*F+12*F+12*H)*mem.Float64 + BatchMemory(tc.BatchSize, active)
+	// The large-shape scratch (grad.go): Wᵀ, ∂Wᵀ and W with padded rows (at most 16 more values
+	// each), four chunk matrices of toyChunk rows, and vectors of F or H; small shapes need less.
+	C := float64(toyChunk)
+	scratch := (3*(H+16)*(F+16)+2*C*(F+16)+2*C*(H+16)+12*F+10*H)*mem.Float64 + BatchMemory(tc.BatchSize, active)
 	e.Add(fmt.Sprintf("%d workers' scratch and batches (set by batch_size %d × %.3g active features per sample: n_features·feature_probability)", workers, tc.BatchSize, active), float64(workers)*scratch)
 	if checkpoint {
 		e.Add("checkpoint snapshots and file", 2*(3*n+T*I)*mem.Float64)

@@ -81,6 +81,36 @@ func BenchmarkToyModelStep(b *testing.B) {
 	}
 }
 
+// BenchmarkToyModelStepTrained is BenchmarkToyModelStep after 300 training steps (dense and
+// wide), where most outputs sit below their ReLU and δ is sparse: the regime of a long run.
+func BenchmarkToyModelStepTrained(b *testing.B) {
+	for _, sh := range benchShapes[1:] {
+		b.Run(sh.name, func(b *testing.B) {
+			m := benchModel(b, sh.I, sh.F, sh.H, sh.p, sh.imp)
+			tc := DefaultTrainConfig()
+			tc.Steps = 300
+			if _, err := Train(m, tc, 1, nil); err != nil {
+				b.Fatal(err)
+			}
+			adam := optim.NewAdam(0.9, 0.999, 1e-8, len(m.W), len(m.BFinal))
+			ts := make([]*trainer, sh.I)
+			for i := range ts {
+				ts[i] = m.newTrainer(i, 1024, rng.New(1, rng.PurposeToyBatch, uint64(i)))
+			}
+			c := startCPU()
+			n := 0
+			for b.Loop() {
+				bc1, bc2 := adam.Begin()
+				for _, t := range ts {
+					t.step(adam, 0, bc1, bc2, false) // lr 0: the trained state stays put
+				}
+				n++
+			}
+			c.report(b, n)
+		})
+	}
+}
+
 // BenchmarkGenerate is the sparse batch generation alone (1024 samples, every instance).
 func BenchmarkGenerate(b *testing.B) {
 	for _, sh := range benchShapes {

@@ -42,6 +42,12 @@ package vec
 //	vec.ToyBlock.Run          otherwise                                  vec.toyBlockGo                 vec.TestToyBlockTwins, phase.TestKernelGradientFiniteDifferences
 //	vec.Gemm                  SIMD, the columns below n rounded to 16     vec.gemmTile                   vec.TestGemmEqualsPlainLoop, vec.TestGemmHardCasesMatchFMA32
 //	vec.Gemm                  otherwise (and the last n mod 16 columns)  vec.gemmGo                     vec.TestGemmEqualsPlainLoop, vec.TestGemmFloat64Bound
+//	vec.MulAddRows            SIMD, n ≥ 8, whole 8-column vectors        vec.mulAddRowsSIMD             vec.TestMulAddRowsEqualsPlainLoop, toymodel.TestLossGradMatchesReferenceBits
+//	vec.MulAddRows            otherwise: tests, the SIMD twin's edges    vec.mulAddRowsGo               vec.TestMulAddRowsEqualsPlainLoop
+//	vec.AddOuterPairs         SIMD, n ≥ 8, m ≥ 2, whole vectors          vec.addOuterPairsSIMD          vec.TestAddOuterPairsEqualsPlainLoop, toymodel.TestLossGradMatchesReferenceBits
+//	vec.AddOuterPairs         otherwise: tests, the SIMD twin's edges    vec.addOuterPairsGo            vec.TestAddOuterPairsEqualsPlainLoop
+//	vec.ToyDelta              SIMD, whole vectors                        vec.toyDeltaSIMD               vec.TestToyDeltaEqualsPlainLoop
+//	vec.ToyDelta              otherwise: tests, the SIMD twin's edges    vec.toyDeltaGo                 vec.TestToyDeltaEqualsPlainLoop
 //	vec.GemmSparse            SIMD                                       vec.gemmSparseRows             vec.TestGemmSparseEqualsPlainLoop
 //	vec.GemmSparse            otherwise                                  vec.gemmSparseGo               vec.TestGemmSparseEqualsPlainLoop
 //	standard SAE batch        the all-zero samples, once, weighted       sae.SAE.standardSample         sae.TestStandardLanesMatchReferenceBits, sae.TestStandardLargeMatchesSequentialBits
@@ -58,7 +64,8 @@ package vec
 //	toy model batch           lanes shape, gradient, SIMD                vec.ToyLanes.Run               toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
 //	toy model batch           lanes shape, gradient, d_hidden = 2        toymodel.lanesKernelH2         toymodel.TestLossGradMatchesReferenceBits
 //	toy model batch           lanes shape, gradient                      toymodel.lanesKernel           toymodel.TestLossGradMatchesReferenceBits
-//	toy model batch           large shape                                toymodel.Model.lossGradLarge   toymodel.TestLossGradMatchesReferenceBits
+//	toy model batch           large shape, SIMD: in chunks of samples    toymodel.Model.lossGradLarge   toymodel.TestLossGradMatchesReferenceBits, toymodel.TestTrainSameBitsWithPlainKernels
+//	toy model batch           large shape: sample by sample              toymodel.Model.lossGradRows    toymodel.TestLossGradMatchesReferenceBits
 //	toy model batch           d_hidden = 2, gradient                     toymodel.lossGradH2            toymodel.TestLossGradMatchesReferenceBits
 //	toy model batch           otherwise                                  toymodel.Model.lossGradSmall   toymodel.TestLossGradMatchesReferenceBits
 //	SAE input projection      d_in = 2, uniform sparse singles           vec.ProjectD2                  sae.TestDrawHiddenSoAMatchesDrawHidden

@@ -40,3 +40,15 @@ func gatedLanes(l *GatedLanes, p *GatedParams, g *GatedGrads, x []float64, strid
 func jumpReLULanes(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x []float64, stride, n int, lambda, eps, scale float64) {
 	jumpReLULanesGo(l, p, g, x, stride, n, lambda, eps, scale)
 }
+
+func mulAddRows(c []float64, ldc int, x []float64, ldx int, w []float64, ldw int, m, k, n int) {
+	mulAddRowsGo(c, ldc, x, ldx, w, ldw, m, k, n)
+}
+
+func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int) {
+	addOuterPairsGo(c, ldc, a1, a2, lda, b1, b2, ldb, 0, m, k, n)
+}
+
+func toyDelta(delta, pre, x, imp, gB []float64, norm float64) {
+	toyDeltaGo(delta, pre, x, imp, gB, norm)
+}

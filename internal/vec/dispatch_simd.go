@@ -108,3 +108,27 @@ func jumpReLULanes(l *JumpReLULanes, p *JumpReLUParams, g *JumpReLUGrads, x []fl
 	}
 	jumpReLULanesGo(l, p, g, x, stride, n, lambda, eps, scale)
 }
+
+func mulAddRows(c []float64, ldc int, x []float64, ldx int, w []float64, ldw int, m, k, n int) {
+	if SIMD && n >= 8 {
+		mulAddRowsSIMD(c, ldc, x, ldx, w, ldw, m, k, n)
+		return
+	}
+	mulAddRowsGo(c, ldc, x, ldx, w, ldw, m, k, n)
+}
+
+func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int) {
+	if SIMD && n >= 8 && m >= 2 {
+		addOuterPairsSIMD(c, ldc, a1, a2, lda, b1, b2, ldb, m, k, n)
+		return
+	}
+	addOuterPairsGo(c, ldc, a1, a2, lda, b1, b2, ldb, 0, m, k, n)
+}
+
+func toyDelta(delta, pre, x, imp, gB []float64, norm float64) {
+	if SIMD {
+		toyDeltaSIMD(delta, pre, x, imp, gB, norm)
+		return
+	}
+	toyDeltaGo(delta, pre, x, imp, gB, norm)
+}
