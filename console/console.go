@@ -61,6 +61,8 @@ func (c *Console) Observe(e run.Event) {
 		c.model(e.Result)
 	case run.SAEFinished:
 		c.sae(e.Result)
+	case run.SynthTrained:
+		c.synth(e.Result)
 	case run.Finished:
 		c.finished(e)
 	}

@@ -34,6 +34,8 @@ type Progress struct {
 	Phase                                            string
 	Step, Steps                                      int
 	Loss, LR, FracActive, LReconstruction, LSparsity float64
+	// L0 is the mean number of active latents per sample (the synthetic benchmark's SAEs).
+	L0 float64
 }
 
 // PhaseFinished closes a training phase.

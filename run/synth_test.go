@@ -1,12 +1,15 @@
 package run
 
 import (
+	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"saelab/store"
 	"saelab/synth"
 	"saelab/synth/modeldir"
 )
@@ -100,5 +103,70 @@ func TestSynthGenerateAndStats(t *testing.T) {
 	}
 	if _, err := SynthModelStats(filepath.Join(dir, "missing"), 0); err == nil || !os.IsNotExist(err) && !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+// A tiny model, a BatchTopK SAE trained briefly on it, evaluated and written: the metrics are
+// finite and in range, and every file is there and reads back.
+func TestSynthTrainEndToEnd(t *testing.T) {
+	c, err := SynthConfig(synth.PresetMini, []byte(tinySynthYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	model := filepath.Join(tmp, "model")
+	if _, err := SynthGenerate(c, model, nil); err != nil {
+		t.Fatal(err)
+	}
+	var progress int
+	var trained *SynthTrainResult
+	obs := ObserverFunc(func(e Event) {
+		switch e := e.(type) {
+		case Progress:
+			if e.L0 > 0 {
+				progress++
+			}
+		case SynthTrained:
+			trained = e.Result
+		}
+	})
+	out := filepath.Join(tmp, "run")
+	r, err := SynthTrain(context.Background(), SynthTrainOptions{ModelDir: model, Out: out, Arch: "batchtopk", TargetL0: 4, Samples: 500 * 1024, EvalSamples: 4096, Seed: 3, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Metrics
+	if trained != r || progress != 500 || r.Width != 64 || r.TargetL0 != 4 || r.SavedAs != "jumprelu" || m.Samples != 4096 {
+		t.Errorf("result %+v, %d progress events", r, progress)
+	}
+	for name, v := range map[string]float64{"L0": m.SAEL0, "EV": m.ExplainedVariance, "MCC": m.MCC, "uniqueness": m.Uniqueness, "F1": m.F1, "precision": m.Precision, "recall": m.Recall} {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || (name != "L0" && v > 1) {
+			t.Errorf("%s = %g", name, v)
+		}
+	}
+	t.Logf("L0 %.2f EV %.3f MCC %.3f F1 %.3f in %.1f s", m.SAEL0, m.ExplainedVariance, m.MCC, m.F1, r.Seconds())
+	// A trained SAE explains most of the variance at an L0 near its k.
+	if m.ExplainedVariance < 0.3 || m.SAEL0 < 1 || m.SAEL0 > 3*r.TargetL0 {
+		t.Errorf("explained variance %.3f at L0 %.2f (target %g): training did not work", m.ExplainedVariance, m.SAEL0, r.TargetL0)
+	}
+	s, err := store.ReadSAELens(filepath.Join(out, SynthSAEDir))
+	if err != nil || s.Arch != "jumprelu" || s.DIn != 32 || s.DSAE != 64 {
+		t.Fatalf("saved SAE: %v", err)
+	}
+	var sum SynthTrainResult
+	data, err := os.ReadFile(filepath.Join(out, store.SummaryFile))
+	if err != nil || json.Unmarshal(data, &sum) != nil || sum.Metrics != m || sum.Arch != "batchtopk" {
+		t.Errorf("summary.json: %v %s", err, data)
+	}
+	rep, err := os.ReadFile(filepath.Join(out, SynthReportFile))
+	if err != nil || !strings.Contains(string(rep), "| batchtopk | ") {
+		t.Errorf("report.md: %v\n%s", err, rep)
+	}
+	if _, err := SynthTrain(context.Background(), SynthTrainOptions{ModelDir: model, Out: filepath.Join(tmp, "x"), Arch: "relu"}); err == nil ||
+		!strings.Contains(err.Error(), `--arch "relu": must be one of`) {
+		t.Errorf("unknown arch: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "x")); err == nil {
+		t.Error("a refused run left its directory")
 	}
 }

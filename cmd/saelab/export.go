@@ -17,11 +17,8 @@ func newExportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export RUN --out DIR",
 		Short: "Write the SAEs of a run directory in SAELens's format",
-		Long: `export writes every finished SAE of the run directory RUN to DIR, one directory per SAE run
-and instance (DIR/<run>/inst_00, inst_01, ...), each holding cfg.json and
-sae_weights.safetensors as SAELens saves an SAE, so that SAELens (SAE.load_from_disk) and the
-tools built on it load it. Each SAE computes what the saelab instance computes; BatchTopK and
-Matryoshka SAEs are written as JumpReLU SAEs with their threshold, as SAELens writes them.`,
+		Long: `export writes every finished SAE of the run directory RUN to DIR/<run>/inst_00, inst_01, ...:
+cfg.json and sae_weights.safetensors as SAELens saves an SAE (SAE.load_from_disk loads it).`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, err := run.ExportSAEs(args[0], o.format, o.out, nil)

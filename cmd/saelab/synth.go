@@ -1,67 +1,81 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"saelab/console"
 	"saelab/run"
+	"saelab/sae/wide"
 )
 
-// synthOptions are the flags of the synth commands.
+// synthOptions are the flags of the synth commands: the library's options plus the preset,
+// the config file and --quiet.
 type synthOptions struct {
-	preset, config, out string
-	samples             int
-	quiet               bool
+	train          run.SynthTrainOptions
+	archs          []string
+	preset, config string
+	quiet          bool
 }
 
-// newSynthCmd groups the synthetic-benchmark commands.
+// newSynthCmd wires synth generate, stats, train and bench.
 func newSynthCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "synth", Short: "Benchmark SAEs on synthetic activations with known true features",
-		Long: `synth builds synthetic activation models with known ground-truth features (the SynthSAEBench
-models of SAELens), trains SAEs on them and measures how well each recovers the true features.
-See docs/synthetic.md.`}
-	cmd.AddCommand(newSynthGenerateCmd(), newSynthStatsCmd())
+	var o synthOptions
+	cmd := &cobra.Command{Use: "synth", Short: "Benchmark SAEs on synthetic activations with known true features (docs/synthetic.md)"}
+	gen := synthSub(cmd, &o, "generate --preset NAME --out DIR", "Build a synthetic model from a preset and write its directory", 0, func(c *cobra.Command, _ []string) error {
+		mc, err := run.SynthConfigFile(o.preset, o.config)
+		if err == nil {
+			_, err = run.SynthGenerate(mc, o.train.Out, synthConsole(c, o.quiet))
+		}
+		return err
+	})
+	stats := synthSub(cmd, &o, "stats DIR", "Print a synthetic model's true L0, superposition and correlation statistics", 1, func(c *cobra.Command, args []string) error {
+		st, err := run.SynthModelStats(args[0], int(o.train.Samples))
+		if err == nil {
+			st.WriteText(c.OutOrStdout())
+		}
+		return err
+	})
+	stats.Flags().Int64Var(&o.train.Samples, "samples", run.SynthStatsSamples, "samples the true L0 is measured on")
+	train := synthSub(cmd, &o, "train --model DIR --out RUN --arch A", "Train one SAE on a synthetic model; write its metrics, report and SAELens files", 0, func(c *cobra.Command, _ []string) error {
+		o.train.Observer = synthConsole(c, o.quiet)
+		_, err := run.SynthTrain(c.Context(), o.train)
+		return err
+	})
+	train.Flags().StringVar(&o.train.ModelDir, "model", "", "synthetic model directory (from synth generate)")
+	train.Flags().StringVar(&o.train.Arch, "arch", "batchtopk", "architecture: "+strings.Join(wide.Archs, ", "))
+	_ = train.MarkFlagRequired("model")
+	bench := synthSub(cmd, &o, "bench --preset mini --out DIR", "Train every architecture at one L0 on a preset and tabulate the metrics", 0, func(c *cobra.Command, _ []string) error {
+		t := o.train
+		_, err := run.SynthBench(c.Context(), run.SynthBenchOptions{Preset: o.preset, ConfigFile: o.config, Out: t.Out, Archs: o.archs, Width: t.Width,
+			TargetL0: t.TargetL0, Samples: t.Samples, Seed: t.Seed, Observer: synthConsole(c, o.quiet)})
+		return err
+	})
+	bench.Flags().StringSliceVar(&o.archs, "archs", nil, "architectures to run (default all)")
+	for _, c := range []*cobra.Command{train, bench} {
+		c.Flags().Int64Var(&o.train.Samples, "samples", run.SynthTrainSamples, "training samples per SAE (batches of 1,024)")
+		c.Flags().Float64Var(&o.train.TargetL0, "target-l0", 0, "L0 to train for (default: the true L0 over the first --width features)")
+		c.Flags().IntVar(&o.train.Width, "width", 0, "latents (default: a quarter of the model's features)")
+		c.Flags().Uint64Var(&o.train.Seed, "seed", 0, "training and evaluation seed")
+	}
+	for _, c := range []*cobra.Command{gen, bench} {
+		c.Flags().StringVar(&o.preset, "preset", "mini", "model preset: mini or synthsaebench-16k")
+		c.Flags().StringVar(&o.config, "config", "", "YAML file overriding keys of synthetic_model_config.json, e.g. 'hidden_dim: 128'")
+	}
 	return cmd
 }
 
-// newSynthGenerateCmd binds synth generate's flags.
-func newSynthGenerateCmd() *cobra.Command {
-	var o synthOptions
-	cmd := &cobra.Command{Use: "generate --preset NAME --out DIR", Args: exactArgs(0),
-		Short: "Build a synthetic model from a preset and write its directory",
-		Long: `generate builds a synthetic model (feature vectors, firing probabilities, hierarchy,
-correlation) and writes it to DIR in SAELens's synthetic-model layout. Presets: mini (4,096
-features in 256 dimensions) and synthsaebench-16k (16,384 in 768). --config FILE overrides
-keys of synthetic_model_config.json in YAML, e.g. "hidden_dim: 128".`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := run.SynthConfigFile(o.preset, o.config)
-			if err == nil {
-				_, err = run.SynthGenerate(c, o.out, synthConsole(cmd, o.quiet))
-			}
-			return err
-		}}
-	cmd.Flags().StringVar(&o.preset, "preset", "mini", "model preset: mini or synthsaebench-16k")
-	cmd.Flags().StringVar(&o.config, "config", "", "YAML file of model config overrides")
-	cmd.Flags().StringVar(&o.out, "out", "", "directory to create (must not exist or be empty)")
-	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
-	_ = cmd.MarkFlagRequired("out")
-	return cmd
-}
-
-// newSynthStatsCmd binds synth stats's flags.
-func newSynthStatsCmd() *cobra.Command {
-	var o synthOptions
-	cmd := &cobra.Command{Use: "stats DIR", Args: exactArgs(1),
-		Short: "Print a synthetic model's true L0, superposition and correlation statistics",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := run.SynthModelStats(args[0], o.samples)
-			if err == nil {
-				st.WriteText(cmd.OutOrStdout())
-			}
-			return err
-		}}
-	cmd.Flags().IntVar(&o.samples, "samples", run.SynthStatsSamples, "samples the true L0 is measured on")
-	return cmd
+// synthSub adds a synth subcommand taking nargs arguments; all but stats write --out.
+func synthSub(parent *cobra.Command, o *synthOptions, use, short string, nargs int, run func(*cobra.Command, []string) error) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short, Args: exactArgs(nargs), RunE: run}
+	if nargs == 0 {
+		c.Flags().StringVar(&o.train.Out, "out", "", "directory to create (must not exist or be empty)")
+		c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+		_ = c.MarkFlagRequired("out")
+	}
+	parent.AddCommand(c)
+	return c
 }
 
 // synthConsole is the terminal observer of a synth command.
