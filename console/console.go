@@ -56,7 +56,9 @@ func (c *Console) Observe(e run.Event) {
 	switch e := e.(type) {
 	case run.DirCreated:
 		c.printf("run directory: %s\n", abs(e.Path))
-		c.printf("(losses are per instance; progress shows their mean over the instances)\n")
+		if !e.Single {
+			c.printf("(losses are per instance; progress shows their mean over the instances)\n")
+		}
 	case run.ModelFinished:
 		c.model(e.Result)
 	case run.SAEFinished:

@@ -18,8 +18,12 @@ func (f ObserverFunc) Observe(e Event) { f(e) }
 // SAEFinished, FileWritten and Finished.
 type Event interface{ isEvent() }
 
-// DirCreated says where the run directory is.
-type DirCreated struct{ Path string }
+// DirCreated says where the run directory is. Single is set by pipelines whose phases train
+// one model each (the synthetic benchmark's), which have no per-instance means to explain.
+type DirCreated struct {
+	Path   string
+	Single bool
+}
 
 // PhaseStarted opens a training phase: "toy model" or an SAE run's name.
 type PhaseStarted struct {

@@ -74,7 +74,7 @@ func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, erro
 		return nil, fmt.Errorf("--out %s: %w; choose another directory", o.Out, err)
 	}
 	defer lock.Release()
-	o.Observer.Observe(DirCreated{Path: o.Out})
+	o.Observer.Observe(DirCreated{Path: o.Out, Single: true})
 	m, err := synthBuild(cfg, filepath.Join(o.Out, SynthModelDir), o.Observer)
 	if err != nil {
 		return nil, err

@@ -19,10 +19,10 @@ import (
 
 // Defaults of SynthTrain.
 const (
-	// SynthTrainSamples is the default training length: 1,500 steps of 1,024 samples, which
+	// SynthTrainSamples is the default training length: 2,000 steps of 1,024 samples, which
 	// keeps a bench of every architecture on the mini preset within about half an hour on two
 	// cores (docs/synthetic.md lists the measured times).
-	SynthTrainSamples = 1500 * 1024
+	SynthTrainSamples = 2000 * 1024
 	// SynthEvalSamples is the default number of held-out evaluation samples (SAELens's
 	// eval_sae_on_synthetic_data default).
 	SynthEvalSamples = 100_000
@@ -158,7 +158,7 @@ func SynthTrain(ctx context.Context, o SynthTrainOptions) (*SynthTrainResult, er
 		return nil, fmt.Errorf("--out %s: %w; choose another directory", o.Out, err)
 	}
 	defer lock.Release()
-	o.Observer.Observe(DirCreated{Path: o.Out})
+	o.Observer.Observe(DirCreated{Path: o.Out, Single: true})
 	r, s, err := p.train(ctx)
 	if err != nil {
 		return nil, err
