@@ -8,10 +8,9 @@ import (
 	"saelab/rng"
 )
 
-// Stream purposes of this package (rng.New keys).
-const (
-	purposeInit uint64 = 0x5741_4445_0001 // "WADE"-tagged: initial decoder directions
-)
+// purposeInit keys the initial decoder directions' stream (rng.New(seed, purposeInit)), apart
+// from every stream synth draws its batches from.
+const purposeInit uint64 = 0x5741_4445_0001
 
 // Sample stream indices: training step k draws batch k; the activation-norm estimate draws
 // from normIndexBase on, below synth.EvalIndexBase, so the three never share a batch.
