@@ -16,6 +16,7 @@ type synthOptions struct {
 	train          run.SynthTrainOptions
 	archs          []string
 	preset, config string
+	statsSamples   int // its own: the train flags' default differs
 	quiet          bool
 }
 
@@ -31,13 +32,13 @@ func newSynthCmd() *cobra.Command {
 		return err
 	})
 	stats := synthSub(cmd, &o, "stats DIR", "Print a synthetic model's true L0, superposition and correlation statistics", 1, func(c *cobra.Command, args []string) error {
-		st, err := run.SynthModelStats(args[0], int(o.train.Samples))
+		st, err := run.SynthModelStats(args[0], o.statsSamples)
 		if err == nil {
 			st.WriteText(c.OutOrStdout())
 		}
 		return err
 	})
-	stats.Flags().Int64Var(&o.train.Samples, "samples", run.SynthStatsSamples, "samples the true L0 is measured on")
+	stats.Flags().IntVar(&o.statsSamples, "samples", run.SynthStatsSamples, "samples the true L0 is measured on")
 	train := synthSub(cmd, &o, "train --model DIR --out RUN --arch A", "Train one SAE on a synthetic model; write its metrics, report and SAELens files", 0, func(c *cobra.Command, _ []string) error {
 		o.train.Observer = synthConsole(c, o.quiet)
 		_, err := run.SynthTrain(c.Context(), o.train)

@@ -17,7 +17,11 @@ func TestSynthCommands(t *testing.T) {
 		t.Fatalf("generate: %s", out)
 	}
 	code, out := runCLI(t, "synth", "stats", model, "--samples", "5000")
-	if code != 0 || !strings.Contains(out, "256 in 32 dimensions") || !strings.Contains(out, "true L0, first 64") {
+	if code != 0 || !strings.Contains(out, "256 in 32 dimensions") || !strings.Contains(out, "true L0, first 64") || !strings.Contains(out, "(5000 samples)") {
+		t.Fatalf("stats: %d %s", code, out)
+	}
+	// Its default is its own, not the training commands' --samples.
+	if code, out := runCLI(t, "synth", "stats", model); code != 0 || !strings.Contains(out, "(100000 samples)") {
 		t.Fatalf("stats: %d %s", code, out)
 	}
 	run := filepath.Join(tmp, "run")
