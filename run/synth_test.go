@@ -170,3 +170,28 @@ func TestSynthTrainEndToEnd(t *testing.T) {
 		t.Error("a refused run left its directory")
 	}
 }
+
+// A failed architecture keeps its row, with the error instead of numbers, in both tables.
+func TestSynthBenchTables(t *testing.T) {
+	dir := t.TempDir()
+	ok := &SynthTrainResult{Arch: "topk", Width: 64, TargetL0: 4, Samples: 1024, Steps: 1, Batch: 1024, LR: 3e-4, TrainSeconds: 1.25, EvalSeconds: 0.5,
+		Metrics: synth.Result{SAEL0: 4, ExplainedVariance: 0.5, MCC: 0.25, Uniqueness: 0.75, F1: 0.125, Precision: 0.5, Recall: 0.0625, DeadLatents: 3, TrueL0: 5, Samples: 2048}}
+	rows := []SynthBenchRow{{Arch: "topk", Result: ok}, {Arch: "gated", Error: "gated: loss | gradient not finite"}}
+	if err := writeSynthBench(dir, "mini", rows); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, SynthReportFile))
+	for _, want := range []string{"# Synthetic benchmark, preset mini", "Width 64, target L0 4, 1024 training samples",
+		"| topk | 4.000 | 0.500 | 0.250 | 0.750 | 0.125 | 0.500 | 0.062 | 3 | 1.8 |", "| gated | failed: gated: loss / gradient not finite |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, SynthBenchTable))
+	want := "arch,L0,explained variance,MCC,uniqueness,F1,precision,recall,dead latents,seconds,error\n" +
+		"topk,4.000000,0.500000,0.250000,0.750000,0.125000,0.500000,0.062500,3,1.8,\n" +
+		"gated,,,,,,,,,,gated: loss | gradient not finite\n"
+	if string(csv) != want {
+		t.Errorf("bench.csv:\n%s\nwant\n%s", csv, want)
+	}
+}
