@@ -56,11 +56,15 @@ func (c *Console) Observe(e run.Event) {
 	switch e := e.(type) {
 	case run.DirCreated:
 		c.printf("run directory: %s\n", abs(e.Path))
-		c.printf("(losses are per instance; progress shows their mean over the instances)\n")
+		if !e.Single {
+			c.printf("(losses are per instance; progress shows their mean over the instances)\n")
+		}
 	case run.ModelFinished:
 		c.model(e.Result)
 	case run.SAEFinished:
 		c.sae(e.Result)
+	case run.SynthTrained:
+		c.synth(e.Result)
 	case run.Finished:
 		c.finished(e)
 	}

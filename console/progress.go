@@ -96,7 +96,7 @@ func (p *progress) finished(e run.PhaseFinished) {
 }
 
 // fields is the progress description: the per-instance loss, the lr and, for SAEs, the mean
-// fraction of latents active (values not reported yet are left out).
+// fraction of latents active or their L0 (values not reported yet are left out).
 func fields(e run.Progress) string {
 	var f []string
 	if e.Loss != 0 {
@@ -107,6 +107,9 @@ func fields(e run.Progress) string {
 	}
 	if e.FracActive != 0 {
 		f = append(f, "active="+fmtG(e.FracActive))
+	}
+	if e.L0 != 0 {
+		f = append(f, "L0="+fmtG(e.L0))
 	}
 	return strings.Join(f, " ")
 }

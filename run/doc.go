@@ -3,6 +3,11 @@
 // (demo, compare, train-model, train-sae) is one Plan given to Execute, and a sweep runs each
 // of its cells the same way.
 //
+// The synthetic benchmark has its own, smaller pipelines in the same conventions (a claimed
+// output directory, observer events, atomic writes): SynthGenerate and SynthModelStats
+// (synth.go, synth_stats.go), SynthTrain (synth_train.go) and SynthBench (synth_bench.go).
+// ExportSAEs (export.go) writes a run directory's toy SAEs in SAELens's format.
+//
 // Progress and results go to an Observer as events (a phase started, training progress, a run
 // finished, a file written, the pipeline finished), never to a terminal, so that a progress
 // bar, a test, a sweep runner or a web server can each listen. When its context is cancelled,

@@ -18,8 +18,12 @@ func (f ObserverFunc) Observe(e Event) { f(e) }
 // SAEFinished, FileWritten and Finished.
 type Event interface{ isEvent() }
 
-// DirCreated says where the run directory is.
-type DirCreated struct{ Path string }
+// DirCreated says where the run directory is. Single is set by pipelines whose phases train
+// one model each (the synthetic benchmark's), which have no per-instance means to explain.
+type DirCreated struct {
+	Path   string
+	Single bool
+}
 
 // PhaseStarted opens a training phase: "toy model" or an SAE run's name.
 type PhaseStarted struct {
@@ -34,6 +38,8 @@ type Progress struct {
 	Phase                                            string
 	Step, Steps                                      int
 	Loss, LR, FracActive, LReconstruction, LSparsity float64
+	// L0 is the mean number of active latents per sample (the synthetic benchmark's SAEs).
+	L0 float64
 }
 
 // PhaseFinished closes a training phase.

@@ -91,6 +91,10 @@ type arch interface {
 	// resets, in the reference's order for the method (spec §2.11: with tied weights the last
 	// write of the shared storage wins).
 	resampleLatent(s *SAE, i, j int, enc, dec []float64, advanced bool)
+
+	// saelens returns instance i in SAELens's inference layout (saelens.go), computing
+	// exactly what this architecture's forward computes.
+	saelens(s *SAE, i int) saelensExport
 }
 
 // archTable lists the architectures in the order Archs gives them. Adding an architecture
@@ -151,6 +155,11 @@ func (base) params(s *SAE) []Param {
 }
 
 func (base) state(*SAE) []Param { return nil }
+
+// saelens is the standard SAE with the decoder the forward uses.
+func (base) saelens(s *SAE, i int) saelensExport {
+	return s.standardExport(i, s.arch.normalizedDecoder())
+}
 
 func (base) termNames() []string { return []string{"L_reconstruction", "L_sparsity"} }
 

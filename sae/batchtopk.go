@@ -35,6 +35,17 @@ func (batchTopKArch) state(s *SAE) []Param {
 	return []Param{{"threshold", s.Threshold, []int{s.Cfg.NInst}}}
 }
 
+// saelens is the inference forward, JumpReLU with θ = τ, as SAELens saves BatchTopK (and
+// Matryoshka, which inherits this): an SAELens jumprelu SAE with threshold τ·ones, the
+// decoder norms folded as for TopK (spec §11).
+func (batchTopKArch) saelens(s *SAE, i int) saelensExport {
+	theta := make([]float32, s.Cfg.DSAE)
+	for j := range theta {
+		theta[j] = float32(s.Threshold[i])
+	}
+	return withThreshold(s.topkExport(i), theta)
+}
+
 // prep derives the dead mask and τ.
 func (a batchTopKArch) prep(s *SAE, i int, aw *archWork) {
 	a.topKArch.prep(s, i, aw)

@@ -10,7 +10,8 @@
 // are not finite); Forward, ForwardParallel and ForwardTraining run a dense batch through it,
 // InstanceForward one sample at a time; Params and State list the tensors a file holds;
 // TrainMemory, LogMemory, Memory and WorkerMemory state what training allocates (memory.go),
-// CheckTraining what the two configs must satisfy together. Archs lists the architectures,
+// CheckTraining what the two configs must satisfy together; SAELensTensors and SAELensConfig
+// give one instance in SAELens's inference layout (saelens.go). Archs lists the architectures,
 // and AnimationRows, AnimatesBestOnly, EncoderName and Describe answer what code around the
 // engine asks of one by name.
 //
@@ -47,8 +48,8 @@
 //     resembles, e.g. standardArch) that implements name, bind (allocate the tensors it uses,
 //     e.g. BEnc) and sample (its forward and backward), and overrides whatever else differs:
 //     params, termNames, loss, prep, batch, normalizedDecoder, state, afterStep,
-//     resetLatent, resampleLatent, validate, describe, animationRows, animatesBestOnly,
-//     encoderName. Per-instance scratch beyond archWork's fields goes in archWork.ext, made
+//     resetLatent, resampleLatent, saelens (its SAELens export, when not the standard SAE's),
+//     validate, describe, animationRows, animatesBestOnly, encoderName. Per-instance scratch beyond archWork's fields goes in archWork.ext, made
 //     by prep. A parameter tensor of a new kind also needs its field in SAE (sae.go);
 //  2. arch.go: its zero value in archTable;
 //  3. its tests: a finite-difference test of sample, golden vectors if a reference exists,

@@ -46,6 +46,20 @@ func (gatedArch) params(s *SAE) []Param {
 		Param{"b_gate", s.BGate, []int{I, S}}, Param{"r_mag", s.RMag, []int{I, S}}, Param{"b_mag", s.BMag, []int{I, S}})
 }
 
+// saelens is SAELens's gated SAE, which computes the same gate and magnitude: W_gate as
+// W_enc, b_gate, r_mag and b_mag as they are, the raw decoder (spec §11).
+func (gatedArch) saelens(s *SAE, i int) saelensExport {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	return saelensExport{arch: "gated", tensors: []SAELensTensor{
+		{"W_enc", []int{D, S}, f32(s.WEnc[i*D*S : (i+1)*D*S])},
+		{"b_gate", []int{S}, f32(s.BGate[i*S : (i+1)*S])},
+		{"r_mag", []int{S}, f32(s.RMag[i*S : (i+1)*S])},
+		{"b_mag", []int{S}, f32(s.BMag[i*S : (i+1)*S])},
+		{"W_dec", []int{S, D}, f32(s.DecoderRows(i))},
+		{"b_dec", []int{D}, f32(s.BDec[i*D : (i+1)*D])},
+	}}
+}
+
 func (gatedArch) termNames() []string { return []string{"L_reconstruction", "L_sparsity", "L_aux"} }
 
 // loss = L_reconstruction + λ·L_sparsity + L_aux.

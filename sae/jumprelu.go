@@ -42,6 +42,17 @@ func (a jumpReLUArch) params(s *SAE) []Param {
 	return append(a.base.params(s), Param{"log_theta", s.LogTheta, []int{s.Cfg.NInst, s.Cfg.DSAE}})
 }
 
+// saelens is SAELens's jumprelu SAE with θ = exp(log_theta) and the raw decoder: its
+// ReLU(pre)·1[pre > θ] equals JumpReLU(ReLU(pre), θ) for θ > 0 (spec §11).
+func (jumpReLUArch) saelens(s *SAE, i int) saelensExport {
+	S := s.Cfg.DSAE
+	theta := make([]float32, S)
+	for j := range theta {
+		theta[j] = float32(math.Exp(s.LogTheta[i*S+j]))
+	}
+	return withThreshold(s.standardExport(i, false), theta)
+}
+
 // prep derives θ = exp(log_theta) and the raw decoder rows, and makes the lane kernel (in
 // aw.ext) when batch will use it.
 func (jumpReLUArch) prep(s *SAE, i int, aw *archWork) {

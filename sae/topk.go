@@ -36,6 +36,14 @@ func (topKArch) validate(c Config) error {
 
 func (topKArch) describe(c Config) []string { return describeTopK(c) }
 
+// saelens is SAELens's topk SAE with k and the decoder norms folded (topkExport).
+func (topKArch) saelens(s *SAE, i int) saelensExport {
+	e := s.topkExport(i)
+	e.arch = "topk"
+	e.extra = map[string]any{"k": int(s.Cfg.K), "rescale_acts_by_decoder_norm": false}
+	return e
+}
+
 // describeTopK is the TopK family's Describe part: k, extra (e.g. Matryoshka's widths), and
 // the AuxK coefficient.
 func describeTopK(c Config, extra ...string) []string {

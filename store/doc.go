@@ -2,7 +2,8 @@
 // (model.safetensors), the SAE file (sae-<run>.safetensors), the data log
 // (datalog-<run>.safetensors), summary.json, metrics.jsonl, the training checkpoints
 // (checkpoint-toymodel.ckpt, checkpoint-sae-<run>.ckpt), the safetensors container they
-// share, atomic writes, run-directory locks, and the run-directory layout and its names.
+// share, SAELens SAE directories (cfg.json and sae_weights.safetensors, saelens.go), atomic
+// writes, run-directory locks, and the run-directory layout and its names.
 //
 // Invariants:
 //   - Every write is atomic: a temporary file in the same directory, fsynced, renamed over the

@@ -52,6 +52,9 @@ const (
 	DtypeF64  = "F64"
 	DtypeI32  = "I32"
 	DtypeI64  = "I64"
+	// DtypeBool is read (as 0 and 1) but never written: SAELens checkpoints may hold BOOL
+	// flags next to the weights.
+	DtypeBool = "BOOL"
 )
 
 // dtypeSizes maps each supported dtype to its element size in bytes.
@@ -103,7 +106,10 @@ func StageSafetensors(path string, tensors []Tensor, metadata map[string]string)
 const MaxFileBytes = 4 << 30
 
 // readBounded reads a regular file of at most MaxFileBytes.
-func readBounded(path string) ([]byte, error) {
+func readBounded(path string) ([]byte, error) { return readLimit(path, MaxFileBytes) }
+
+// readLimit reads a regular file of at most limit bytes, refusing a larger one unread.
+func readLimit(path string, limit int64) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, cleanPathError(err)
@@ -111,8 +117,8 @@ func readBounded(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file")
 	}
-	if st.Size() > MaxFileBytes {
-		return nil, fmt.Errorf("the file is %d bytes; at most %d are read", st.Size(), int64(MaxFileBytes))
+	if st.Size() > limit {
+		return nil, fmt.Errorf("the file is %d bytes; at most %d are read", st.Size(), limit)
 	}
 	data, err := os.ReadFile(path)
 	return data, cleanPathError(err)
@@ -441,7 +447,7 @@ type stEntry struct {
 // sorted by name, and the metadata (nil when the file has none). It checks: the 8-byte length
 // field and the header bound (≤ 100 MB and within the input); that the header is UTF-8 JSON, one
 // object, followed only by whitespace; duplicate keys; each tensor's dtype (supported), shape
-// (non-negative) and data_offsets (two values, begin ≤ end); that product(shape) × dtype size
+// (non-negative; BOOL is read as 0 and 1) and data_offsets (two values, begin ≤ end); that product(shape) × dtype size
 // equals end − begin; that the tensors tile the data section exactly (no gap, no overlap, nothing
 // after the last tensor); and, for I64, that values fit a float64 exactly. It never panics.
 func DecodeSafetensors(data []byte) ([]Tensor, map[string]string, error) {
@@ -598,6 +604,9 @@ func parseEntry(name string, raw json.RawMessage, bodyLen int) (stEntry, error) 
 		return e, fmt.Errorf("safetensors: tensor %q: missing field data_offsets", name)
 	}
 	size, ok := dtypeSizes[*r.Dtype]
+	if !ok && *r.Dtype == DtypeBool {
+		size, ok = 1, true
+	}
 	if !ok {
 		return e, fmt.Errorf("safetensors: tensor %q: field dtype: unsupported dtype %q (supported: %s)", name, *r.Dtype, supportedDtypes())
 	}
@@ -697,6 +706,13 @@ func decodeElems(b []byte, dt string, n int) ([]float64, error) {
 	case DtypeI32:
 		for i := range out {
 			out[i] = float64(int32(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+	case DtypeBool:
+		for i := range out {
+			if b[i] > 1 {
+				return nil, fmt.Errorf("BOOL element %d = %d: must be 0 or 1", i, b[i])
+			}
+			out[i] = float64(b[i])
 		}
 	case DtypeI64:
 		for i := range out {

@@ -93,7 +93,7 @@ Start with:  saelab demo`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addProfileFlags(root)
 	root.AddCommand(newDemoCmd(), newCompareCmd(), newTrainModelCmd(), newTrainSAECmd(),
-		newReportCmd(), newSweepCmd(), newPhaseCmd(), newGeometryCmd(), newBenchCmd(), newVersionCmd())
+		newReportCmd(), newExportCmd(), newSynthCmd(), newSweepCmd(), newPhaseCmd(), newGeometryCmd(), newBenchCmd(), newVersionCmd())
 	return root
 }
 
