@@ -55,3 +55,16 @@ func TestQuietPrintsOnlyTheReport(t *testing.T) {
 		t.Errorf("quiet printed %q and %q", out.String(), errs.String())
 	}
 }
+
+// Steps opens the phase on its first count and closes it once on done < 0.
+func TestSteps(t *testing.T) {
+	var out, errw bytes.Buffer
+	obs := New(&out, &errw, false, false).Steps("phase diagram")
+	obs(0, 10)
+	obs(10, 10)
+	obs(-1, 0)
+	obs(-1, 0)
+	if got := strings.Count(errw.String()+out.String(), "phase diagram: done, 10 steps"); got != 1 {
+		t.Errorf("the phase was closed %d times, want once:\n%s%s", got, out.String(), errw.String())
+	}
+}

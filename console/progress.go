@@ -116,3 +116,22 @@ func fields(e run.Progress) string {
 
 // fmtG formats a progress value with 4 significant digits.
 func fmtG(x float64) string { return fmt.Sprintf("%.4g", x) }
+
+// Steps shows one phase named name from bare step counts, for engines that report done of
+// total rather than pipeline events (phase diagrams, geometry): the first call opens the
+// phase, done < 0 closes it.
+func (c *Console) Steps(name string) func(done, total int64) {
+	started, steps := false, 0
+	return func(done, total int64) {
+		switch {
+		case done < 0 && started:
+			c.Observe(run.PhaseFinished{Phase: name, Steps: steps})
+		case done >= 0 && !started:
+			started, steps = true, int(total)
+			c.Observe(run.PhaseStarted{Phase: name, Steps: int(total)})
+			fallthrough
+		case done >= 0:
+			c.Observe(run.Progress{Phase: name, Step: int(done), Steps: int(total)})
+		}
+	}
+}

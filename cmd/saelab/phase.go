@@ -9,7 +9,6 @@ import (
 	"saelab/console"
 	"saelab/geometry"
 	"saelab/phase"
-	"saelab/run"
 	"saelab/sweep"
 )
 
@@ -37,19 +36,8 @@ writes DIR/shards/I/; then 'saelab phase-diagram merge DIR' draws the whole diag
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPhase(cmd, o) },
 	}
-	f := cmd.Flags()
-	c := &o.config
-	f.IntVar(&c.Experiment, "experiment", c.Experiment, "1 (n = 2 features, m = 1 dimension) or 2 (n = 3, m = 2)")
-	f.IntVar(&c.Grid, "grid", c.Grid, "cells per axis")
-	f.IntVar(&c.Instances, "instances", c.Instances, "models trained per cell")
-	f.IntVar(&c.Steps, "steps", c.Steps, "training steps")
-	f.IntVar(&c.BatchSize, "batch-size", c.BatchSize, "batch size")
-	f.Float64Var(&c.LR, "lr", c.LR, "learning rate")
-	f.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "adamw or adam")
-	f.StringVar(&c.Aggregate, "aggregate", c.Aggregate, "how a cell's models combine: paper (drop the worst, average the rest), best, zf or all")
-	f.Float64Var(&c.TauN, "tau-n", c.TauN, "not represented below this mean norm of the extra feature")
-	f.Float64Var(&c.TauS, "tau-s", c.TauS, "dedicated below this mean superposition of the extra feature")
-	f.Uint64Var(&c.Seed, "seed", c.Seed, "random seed")
+	f, c := cmd.Flags(), &o.config
+	c.Bind(f)
 	f.StringVar(&o.out, "out", "", "run directory to create (default runs/<YYYYMMDD-HHMMSS>-phase-diagram)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.shard, "shard", "", "run one part: auto (Slurm array or Kubernetes Indexed Job) or I/N")
@@ -150,18 +138,5 @@ dimensions, 20 densities) and uniform (400 features in 30 dimensions, 24 densiti
 
 // progressOf shows one phase's progress on stderr: done of total steps; done < 0 ends it.
 func progressOf(cmd *cobra.Command, phaseName string, quiet bool) func(done, total int64) {
-	c := console.New(cmd.OutOrStdout(), cmd.ErrOrStderr(), stderrIsTerminal(cmd), quiet)
-	started, steps := false, 0
-	return func(done, total int64) {
-		switch {
-		case done < 0 && started:
-			c.Observe(run.PhaseFinished{Phase: phaseName, Steps: steps})
-		case done >= 0 && !started:
-			started, steps = true, int(total)
-			c.Observe(run.PhaseStarted{Phase: phaseName, Steps: int(total)})
-			fallthrough
-		case done >= 0:
-			c.Observe(run.Progress{Phase: phaseName, Step: int(done), Steps: int(total)})
-		}
-	}
+	return console.New(cmd.OutOrStdout(), cmd.ErrOrStderr(), stderrIsTerminal(cmd), quiet).Steps(phaseName)
 }
