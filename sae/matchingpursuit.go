@@ -205,3 +205,14 @@ func (s *SAE) pursuitGrad(i int, h []float64, scale float64, w *work, aw *archWo
 		gBDec[d] -= x
 	}
 }
+
+// saelens is SAELens's matching_pursuit SAE: only the unit decoder rows the pursuit uses and
+// b_dec, with max_iterations = k and the early stops off (SAELens's residual_threshold 0 and
+// stop_on_duplicate_support false pursue exactly k steps, as saelab does).
+func (matchingPursuitArch) saelens(s *SAE, i int) saelensExport {
+	D, S := s.Cfg.DIn, s.Cfg.DSAE
+	return saelensExport{arch: "matching_pursuit", tensors: []SAELensTensor{
+		{"W_dec", []int{S, D}, f32(s.DecoderDirections(i))},
+		{"b_dec", []int{D}, f32(s.BDec[i*D : (i+1)*D])},
+	}, extra: map[string]any{"max_iterations": int(s.Cfg.K), "residual_threshold": 0.0, "stop_on_duplicate_support": false}}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 
@@ -51,6 +52,27 @@ func saelensForward(arch string, k int, ts map[string][]float32, x []float64, D,
 				acts[j] = max(0, pre[j])
 			}
 		}
+	case "matching_pursuit": // k greedy steps on the residual: the largest positive projection
+		res := slices.Clone(xc)
+		for range k {
+			best, bv := -1, 0.0
+			for j := 0; j < S; j++ {
+				var p float64
+				for d := 0; d < D; d++ {
+					p += res[d] * t("W_dec", j*D+d)
+				}
+				if p > bv {
+					best, bv = j, p
+				}
+			}
+			if best < 0 {
+				break
+			}
+			acts[best] += bv
+			for d := range res {
+				res[d] -= bv * t("W_dec", best*D+d)
+			}
+		}
 	case "gated":
 		gate := lin("b_gate", one)
 		mag := lin("b_mag", func(j int) float64 { return math.Exp(t("r_mag", j)) })
@@ -82,6 +104,9 @@ func TestSAELensExportForward(t *testing.T) {
 	for _, arch := range Archs {
 		for _, variant := range []string{"untied", "tied", "rescale"} {
 			t.Run(arch+"/"+variant, func(t *testing.T) {
+				if arch == "matching_pursuit" && variant == "tied" {
+					t.Skip("matching_pursuit has no encoder to tie")
+				}
 				cfg := DefaultConfig(I, D, S)
 				cfg.Arch, cfg.K = arch, 2
 				cfg.TiedWeights = variant == "tied"
@@ -118,6 +143,9 @@ func TestSAELensExportForward(t *testing.T) {
 						byName[x.Name] = x.Data
 					}
 					k, _ := c["k"].(int)
+					if it, ok := c["max_iterations"].(int); ok {
+						k = it
+					}
 					for b := 0; b < B; b++ {
 						at := (b*I + i)
 						acts, xhat := saelensForward(c["architecture"].(string), k, byName, h[at*D:(at+1)*D], D, S)
@@ -140,7 +168,7 @@ func TestSAELensExportForward(t *testing.T) {
 
 func TestSAELensConfig(t *testing.T) {
 	m, _ := toymodel.New(toymodel.Config{NInst: 2, NFeatures: 5, DHidden: 2, FeatMagDistn: "unif"}, toymodel.Values{}, toymodel.Values{}, 1)
-	want := map[string]string{"standard": "standard", "gated": "gated", "jumprelu": "jumprelu", "topk": "topk", "batchtopk": "jumprelu", "matryoshka": "jumprelu"}
+	want := map[string]string{"standard": "standard", "gated": "gated", "jumprelu": "jumprelu", "topk": "topk", "batchtopk": "jumprelu", "matryoshka": "jumprelu", "matching_pursuit": "matching_pursuit"}
 	for _, arch := range Archs {
 		cfg := DefaultConfig(2, 2, 4)
 		cfg.Arch, cfg.K = arch, 3
