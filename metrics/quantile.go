@@ -23,27 +23,35 @@ func Quantile[T float32 | float64](v []T, q float64) float64 {
 }
 
 // selectK reorders v so that v[k] is the k-th smallest value, with everything before it ≤ it
-// and everything after ≥ it (Hoare's quickselect with a median-of-three pivot), and returns it.
+// and everything after ≥ it, and returns it.
 func selectK[T float32 | float64](v []T, k int) T {
+	return SelectFunc(v, k, func(a, b T) bool { return a < b })
+}
+
+// SelectFunc reorders v so that v[k] is the element of rank k (from 0) in the order less,
+// with nothing after it less than it and nothing before it greater (Hoare's quickselect with
+// a median-of-three pivot), and returns it. The pivots depend only on the contents, so under
+// a total order the result and the reordering are the same on every run.
+func SelectFunc[T any](v []T, k int, less func(a, b T) bool) T {
 	lo, hi := 0, len(v)-1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		if v[mid] < v[lo] {
+		if less(v[mid], v[lo]) {
 			v[mid], v[lo] = v[lo], v[mid]
 		}
-		if v[hi] < v[lo] {
+		if less(v[hi], v[lo]) {
 			v[hi], v[lo] = v[lo], v[hi]
 		}
-		if v[hi] < v[mid] {
+		if less(v[hi], v[mid]) {
 			v[hi], v[mid] = v[mid], v[hi]
 		}
 		pivot := v[mid]
 		i, j := lo, hi
 		for i <= j {
-			for v[i] < pivot {
+			for less(v[i], pivot) {
 				i++
 			}
-			for v[j] > pivot {
+			for less(pivot, v[j]) {
 				j--
 			}
 			if i <= j {

@@ -1,6 +1,10 @@
 package wide
 
-import "slices"
+import (
+	"slices"
+
+	"saelab/metrics"
+)
 
 // cand is a candidate activation: value v at flat position f (b·S + j, or j within a sample).
 type cand struct {
@@ -62,43 +66,5 @@ func (t *topHeap) sortedByPos() []cand {
 }
 
 // nth reorders c so that c[n−1] is the n-th candidate in before order (1 ≤ n ≤ len(c)) and
-// returns it: a quickselect whose pivots depend only on the contents, over a total order.
-func nth(c []cand, n int) cand {
-	lo, hi, k := 0, len(c)-1, n-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if before(c[mid], c[lo]) {
-			c[mid], c[lo] = c[lo], c[mid]
-		}
-		if before(c[hi], c[lo]) {
-			c[hi], c[lo] = c[lo], c[hi]
-		}
-		if before(c[hi], c[mid]) {
-			c[hi], c[mid] = c[mid], c[hi]
-		}
-		p := c[mid]
-		i, j := lo, hi
-		for i <= j {
-			for before(c[i], p) {
-				i++
-			}
-			for before(p, c[j]) {
-				j--
-			}
-			if i <= j {
-				c[i], c[j] = c[j], c[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return c[k]
-		}
-	}
-	return c[k]
-}
+// returns it; before is a total order, so the result does not depend on the schedule.
+func nth(c []cand, n int) cand { return metrics.SelectFunc(c, n-1, before) }
