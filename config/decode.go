@@ -100,6 +100,19 @@ func DecodeNode(root *yaml.Node, c *Config) error {
 	return nil
 }
 
+// DecodeSection decodes one section n strictly onto v, a pointer to a struct of yaml-tagged
+// fields, with the checks and messages of Decode; path names the section in messages (e.g.
+// "synth"). Sections that are not part of a run's config (a sweep file's synth section) use it.
+func DecodeSection(n *yaml.Node, v any, path string) error {
+	if err := checkNode(n, reflect.TypeOf(v), path); err != nil {
+		return err
+	}
+	if err := n.Decode(v); err != nil {
+		return cleanYAMLError(err)
+	}
+	return nil
+}
+
 // cleanYAMLError rewrites the yaml package's messages into config terms, without Go type names.
 func cleanYAMLError(err error) error {
 	msg := err.Error()

@@ -34,19 +34,30 @@ const maxSynthConfigBytes = 1 << 20
 // nested objects key by key: e.g. "hidden_dim: 128" or "hierarchy: {total_root_nodes: 8}". An
 // unknown key is an error.
 func SynthConfig(preset string, overrides []byte) (synth.Config, error) {
+	return synthConfig(preset, overrides, "--preset", "--config")
+}
+
+// SynthSectionConfig is SynthConfig for a file's section, whose errors name its fields
+// section.preset and section.config (e.g. a sweep file's synth.preset).
+func SynthSectionConfig(section, preset string, overrides []byte) (synth.Config, error) {
+	return synthConfig(preset, overrides, section+".preset", section+".config")
+}
+
+// synthConfig is SynthConfig with the preset's and the overrides' names for messages.
+func synthConfig(preset string, overrides []byte, presetName, configName string) (synth.Config, error) {
 	c, err := synth.Preset(preset)
 	if err != nil {
-		return c, fmt.Errorf("--preset %q: must be %s or %s", preset, synth.PresetMini, synth.PresetSynthSAEBench16k)
+		return c, fmt.Errorf("%s %q: must be %s or %s", presetName, preset, synth.PresetMini, synth.PresetSynthSAEBench16k)
 	}
 	if len(bytes.TrimSpace(overrides)) == 0 {
 		return c, c.Validate()
 	}
 	if len(overrides) > maxSynthConfigBytes {
-		return c, fmt.Errorf("--config: the file is %d bytes; at most %d are read", len(overrides), maxSynthConfigBytes)
+		return c, fmt.Errorf("%s: %d bytes; at most %d are read", configName, len(overrides), maxSynthConfigBytes)
 	}
 	var over map[string]any
 	if err := yaml.Unmarshal(overrides, &over); err != nil {
-		return c, fmt.Errorf("--config: not a YAML mapping: %v", err)
+		return c, fmt.Errorf("%s: not a YAML mapping: %v", configName, err)
 	}
 	base, err := modeldir.MarshalConfig(c)
 	if err != nil {
@@ -59,15 +70,15 @@ func SynthConfig(preset string, overrides []byte) (synth.Config, error) {
 	mergeInto(merged, over)
 	js, err := json.Marshal(merged)
 	if err != nil {
-		return c, fmt.Errorf("--config: %v", err)
+		return c, fmt.Errorf("%s: %v", configName, err)
 	}
 	out, warn, err := modeldir.UnmarshalConfig(js)
 	if err != nil {
-		return c, fmt.Errorf("--config: %v", err)
+		return c, fmt.Errorf("%s: %v", configName, err)
 	}
 	for _, w := range warn {
 		if strings.Contains(w, "unknown key") {
-			return c, fmt.Errorf("--config: %s", strings.TrimPrefix(w, modeldir.ConfigFile+": "))
+			return c, fmt.Errorf("%s: %s", configName, strings.TrimPrefix(w, modeldir.ConfigFile+": "))
 		}
 	}
 	return out, nil
@@ -91,6 +102,10 @@ func SynthConfigFile(preset, path string) (synth.Config, error) {
 	}
 	return SynthConfig(preset, data)
 }
+
+// MergeOverrides copies the model overrides src over dst, merging nested mappings key by key,
+// as --config applies them to a preset.
+func MergeOverrides(dst, src map[string]any) { mergeInto(dst, src) }
 
 // mergeInto copies src over dst, merging nested mappings key by key.
 func mergeInto(dst, src map[string]any) {

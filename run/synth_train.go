@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"saelab/internal/version"
@@ -87,16 +86,10 @@ type synthPlan struct {
 
 // planSynthTrain loads the model and checks everything before any directory is made.
 func planSynthTrain(o SynthTrainOptions) (*synthPlan, error) {
-	if !slices.Contains(wide.Archs, o.Arch) {
-		return nil, fmt.Errorf("--arch %q: must be one of %v", o.Arch, wide.Archs)
+	if err := o.Check(FlagName); err != nil {
+		return nil, err
 	}
 	switch {
-	case o.Width < 0:
-		return nil, fmt.Errorf("--width %d: must be positive (0: a quarter of the features)", o.Width)
-	case !(o.TargetL0 >= 0 && o.TargetL0 <= float64(wide.MaxDSAE)):
-		return nil, fmt.Errorf("--target-l0 %g: must be a positive number (0: the true L0 over the first --width features)", o.TargetL0)
-	case o.Samples < 0 || o.EvalSamples < 0:
-		return nil, fmt.Errorf("--samples %d, eval samples %d: must be positive (0: the defaults)", o.Samples, o.EvalSamples)
 	case o.Out == "":
 		return nil, fmt.Errorf("--out: an output directory is required")
 	}

@@ -143,6 +143,9 @@ func product(a, b axis) axis {
 // it.
 func (f *File) checkKey(key string, line int, at string) error {
 	sec, field, ok := strings.Cut(key, ".")
+	if f.Synth != nil || sec == SecSynth {
+		return f.checkSynthKey(sec, field, ok, line, at)
+	}
 	switch {
 	case key == "seed":
 		return fmt.Errorf("line %d: %s: the seeds are set by seeds: (a list, or {range: [start, stop]}), not by a key", line, at)
@@ -162,6 +165,13 @@ func (f *File) checkKey(key string, line int, at string) error {
 // checkValue decodes a key's value onto a scratch config: a key the section does not have, or a
 // value of the wrong type, is an error naming the line and key.
 func (f *File) checkValue(key string, line int, v *yaml.Node, at string) error {
+	if f.Synth != nil {
+		scratch := f.Synth.clone()
+		if err := decodeSynth(overlay(key, line, v).Content[1], &scratch); err != nil {
+			return fmt.Errorf("%s: %w", at, err)
+		}
+		return nil
+	}
 	scratch := f.Base.Clone()
 	if err := config.DecodeNode(overlay(key, line, v), &scratch); err != nil {
 		return fmt.Errorf("%s: %w", at, err)

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,6 +30,9 @@ func (r *runner) runCell(ctx context.Context, c *Cell) error {
 	if err := os.RemoveAll(dir); err != nil { // what an interrupted attempt left
 		return r.fail(ctx, c, err)
 	}
+	if c.Synth != nil {
+		return r.runSynthCell(ctx, c, dir)
+	}
 	cfg := c.Config.Clone()
 	cfg.ModelTrain.Workers, cfg.SAETrain.Workers = r.workers, r.workers
 	var p run.Plan
@@ -53,34 +55,26 @@ func (r *runner) runCell(ctx context.Context, c *Cell) error {
 	return r.commit(c, d, wall)
 }
 
-// commit records a finished cell: its runs and status done, in one transaction.
+// commit records a finished toy-model cell: its runs and status done, in one transaction.
 func (r *runner) commit(c *Cell, d *run.Dir, wall float64) error {
 	cfgText, err := os.ReadFile(d.File(store.ConfigFile))
 	if err != nil {
 		return err
 	}
 	train := 0.0
-	var keep []store.RunSummary
+	var rows []runRow
 	for _, rs := range d.Summary.Runs {
 		if r.f.SAE && rs.Kind != store.KindSAE {
 			continue // the toy model's entry, copied from its shared directory
 		}
-		keep = append(keep, rs)
-		train += rs.WallSeconds
-	}
-	return withTx(r.db, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM runs WHERE cell_id = ?`, c.ID); err != nil {
+		row, err := summaryRow(rs)
+		if err != nil {
 			return err
 		}
-		for _, rs := range keep {
-			if err := insertRun(tx, c.ID, rs); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(`UPDATE cells SET status = 'done', dir = ?, config = ?, finished = ?, wall_seconds = ?, train_seconds = ?,
-			error = NULL, host = NULL, pid = NULL WHERE id = ?`, r.rel(d.Path), string(cfgText), now(), wall, train, c.ID)
-		return err
-	})
+		rows = append(rows, row)
+		train += rs.WallSeconds
+	}
+	return r.record(c, d.Path, string(cfgText), wall, train, rows)
 }
 
 // fail records a failed cell, or puts an interrupted one back to pending, and returns err.

@@ -36,6 +36,9 @@ type Cell struct {
 	// model_train sections (of the model file, for a sweep on base.model_path). Cells with the
 	// same key share one trained model.
 	ModelKey string
+	// Synth is a synthetic cell's settings and model (nil in a toy-model sweep, whose cells
+	// have Config and Runs instead).
+	Synth *SynthCell
 	// Cost is the cell's estimated cost (arbitrary units), for balancing shards: its SAE runs,
 	// or its toy model in a sweep of toy models alone. ModelCost is the shared toy model's,
 	// paid once per shard that runs a cell of it (0 when the model is loaded).
@@ -76,6 +79,9 @@ func (f *File) Cells() ([]Cell, error) {
 	n, err := f.count()
 	if err != nil {
 		return nil, err
+	}
+	if f.Synth != nil {
+		return f.synthCells(n)
 	}
 	var lm *loadedModel
 	if f.Base.ModelPath != "" {
@@ -241,8 +247,9 @@ func hash16(s string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// params reads the cell's value of each key from its resolved config.
-func params(c config.Config, keys []string) ([]string, error) {
+// params reads the cell's value of each key from its resolved config (a config.Config, or a
+// mapping of the synth section).
+func params(c any, keys []string) ([]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}

@@ -23,7 +23,8 @@ import (
 const DBFile = "sweep.db"
 
 // SchemaVersion is the meta table's "schema" value; a database of another version is refused.
-const SchemaVersion = "1"
+// Version 2 added the synthetic benchmark's metric columns.
+const SchemaVersion = "2"
 
 // schema is the results database (documented in the README's "Sweeps" section). Every database
 // lists every cell of the sweep; a shard's database holds the results of its own cells (the
@@ -119,6 +120,7 @@ type Meta struct {
 	Cells     int      // cells in the sweep
 	Keys      []string // the grid and zip keys
 	SAE       bool     // the cells train SAEs
+	Synth     bool     // the cells train SAEs on a synthetic model (a synth section)
 	// Shard is "i/N" in a shard's database, "" in the sweep directory's; Shards is N (0 when
 	// unsharded).
 	Shard   string
@@ -140,7 +142,7 @@ func sweepHash(cells []Cell) string {
 // newMeta is the meta of a new database for f's cells.
 func newMeta(f *File, cells []Cell, shard Shard) Meta {
 	m := Meta{Name: f.Name, SweepFile: string(f.Text), SweepHash: sweepHash(cells), Cells: len(cells), Keys: f.Keys,
-		SAE: f.SAE, Shards: shard.Count, Version: version.Version, Created: time.Now().UTC().Format(time.RFC3339)}
+		SAE: f.SAE, Synth: f.Synth != nil, Shards: shard.Count, Version: version.Version, Created: time.Now().UTC().Format(time.RFC3339)}
 	if shard.Count > 0 {
 		m.Shard = shard.String()
 	}
@@ -151,7 +153,7 @@ func newMeta(f *File, cells []Cell, shard Shard) Meta {
 func writeMeta(tx *sql.Tx, m Meta) error {
 	keys, _ := json.Marshal(m.Keys)
 	rows := [][2]string{{"schema", SchemaVersion}, {"name", m.Name}, {"sweep_file", m.SweepFile}, {"sweep_hash", m.SweepHash},
-		{"cells", strconv.Itoa(m.Cells)}, {"keys", string(keys)}, {"sae", strconv.FormatBool(m.SAE)}, {"shard", m.Shard},
+		{"cells", strconv.Itoa(m.Cells)}, {"keys", string(keys)}, {"sae", strconv.FormatBool(m.SAE)}, {"synth", strconv.FormatBool(m.Synth)}, {"shard", m.Shard},
 		{"shards", strconv.Itoa(m.Shards)}, {"version", m.Version}, {"created", m.Created}}
 	for _, r := range rows {
 		if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, r[0], r[1]); err != nil {
@@ -183,7 +185,7 @@ func readMeta(db *sql.DB) (m Meta, ok bool, err error) {
 		return m, false, fmt.Errorf("the results database has schema %q; this saelab reads schema %s", kv["schema"], SchemaVersion)
 	}
 	m = Meta{Name: kv["name"], SweepFile: kv["sweep_file"], SweepHash: kv["sweep_hash"], Shard: kv["shard"],
-		Version: kv["version"], Created: kv["created"], SAE: kv["sae"] == "true"}
+		Version: kv["version"], Created: kv["created"], SAE: kv["sae"] == "true", Synth: kv["synth"] == "true"}
 	m.Cells, _ = strconv.Atoi(kv["cells"])
 	m.Shards, _ = strconv.Atoi(kv["shards"])
 	if err := json.Unmarshal([]byte(kv["keys"]), &m.Keys); err != nil {
@@ -234,22 +236,34 @@ func nullFloat(v float64) any {
 	return v
 }
 
-// insertRun records one run of a finished cell.
-func insertRun(tx *sql.Tx, cellID string, rs store.RunSummary) error {
+// runRow is one row of the runs table.
+type runRow struct {
+	name, kind, arch, resample string
+	steps                      int
+	wall                       float64
+	metrics                    []float64 // in Metrics order; NaN for none
+	summary                    string    // JSON
+}
+
+// summaryRow is the row of a toy-model cell's run.
+func summaryRow(rs store.RunSummary) (runRow, error) {
 	sum, err := json.Marshal(rs)
-	if err != nil {
-		return err
-	}
+	return runRow{name: rs.Name, kind: rs.Kind, arch: rs.Arch, resample: rs.Resample, steps: rs.Steps, wall: rs.WallSeconds,
+		metrics: metricValues(rs), summary: string(sum)}, err
+}
+
+// insert records the row as a run of the cell.
+func (rr runRow) insert(tx *sql.Tx, cellID string) error {
 	cols := []string{"cell_id", "run", "kind", "arch", "resample", "steps", "wall_seconds"}
-	args := []any{cellID, rs.Name, rs.Kind, rs.Arch, rs.Resample, rs.Steps, rs.WallSeconds}
-	for k, v := range metricValues(rs) {
+	args := []any{cellID, rr.name, rr.kind, rr.arch, rr.resample, rr.steps, rr.wall}
+	for k, v := range rr.metrics {
 		cols = append(cols, Metrics[k].Name)
 		args = append(args, nullFloat(v))
 	}
 	cols = append(cols, "summary")
-	args = append(args, string(sum))
+	args = append(args, rr.summary)
 	q := fmt.Sprintf(`INSERT INTO runs(%s) VALUES(%s)`, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
-	_, err = tx.Exec(q, args...)
+	_, err := tx.Exec(q, args...)
 	return err
 }
 

@@ -19,4 +19,7 @@
 //     assignment of cells to shards is a deterministic function of the cells and N, balanced
 //     by estimated cost. No SQLite file is ever written by two processes.
 //   - Instance means come from store.RunSummary.Means, their one owner.
+//   - A synthetic sweep (a synth section) has one SAE per cell, trained by run.SynthTrain; its
+//     model is generated once per (preset, config) per directory, or given and hashed into
+//     the cell ids. Its metrics are synth.Result's, mapped to columns in one place (Metrics).
 package sweep

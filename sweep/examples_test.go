@@ -22,6 +22,12 @@ func shrink(f *File) {
 	if len(f.Seeds) > 2 {
 		f.Seeds = f.Seeds[:2]
 	}
+	if f.Synth != nil {
+		// A model of 256 features in 32 dimensions, SAEs of 64 latents on 10 batches.
+		f.Synth.Preset, f.Synth.Config = "mini", tinySynthConfig()
+		f.Synth.Width, f.Synth.Samples, f.Synth.EvalSamples = 64, 10*1024, 2000
+		f.Seeds = f.Seeds[:1]
+	}
 }
 
 // TestExampleSweeps runs every shipped example at reduced size, then its export and report.
@@ -98,6 +104,10 @@ func TestExampleSweeps(t *testing.T) {
 					if _, err := os.Stat(filepath.Join(dir, results.Cells[0].Dir, store.ReportFile)); err != nil {
 						t.Errorf("--keep-logs: no report in the cell: %v", err)
 					}
+				}
+			case f.Synth != nil:
+				if !strings.HasPrefix(cmd, "saelab synth train --model ") {
+					t.Errorf("redraw command %q", cmd)
 				}
 			default:
 				if !strings.HasPrefix(cmd, "saelab train-sae --config ") {

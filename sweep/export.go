@@ -18,12 +18,13 @@ const (
 
 // ExportColumns are the export's columns: cell_id, seed, every grid and zip key (its config
 // path), run (the SAE run's name, or toy-model), status, wall_seconds (the run's training loop,
-// as its summary.json has it), then the metrics (instance means).
-func ExportColumns(keys []string) []string {
+// as its summary.json has it), then the metrics of the sweep's kind (KindMetrics): instance
+// means for toy-model SAEs, the benchmark's metrics for a synthetic sweep.
+func ExportColumns(keys []string, synthetic bool) []string {
 	cols := append([]string{"cell_id", "seed"}, keys...)
 	cols = append(cols, "run", "status", "wall_seconds")
-	for _, m := range Metrics {
-		cols = append(cols, m.Name)
+	for _, k := range KindMetrics(synthetic) {
+		cols = append(cols, Metrics[k].Name)
 	}
 	return cols
 }
@@ -39,6 +40,7 @@ type exportValue struct {
 // ExportRows returns the export's rows: one per run of each done cell, and one (without run or
 // metrics) per cell not done, in sweep order.
 func (r *Results) exportRows() [][]exportValue {
+	use := KindMetrics(r.Meta.Synth)
 	var rows [][]exportValue
 	for _, c := range r.Cells {
 		head := []exportValue{{s: c.ID}, {num: float64(c.Seed), isNum: true, raw: true, s: strconv.FormatUint(c.Seed, 10)}}
@@ -47,7 +49,7 @@ func (r *Results) exportRows() [][]exportValue {
 		}
 		if c.Status != "done" || len(c.Runs) == 0 {
 			row := append(append([]exportValue(nil), head...), exportValue{}, exportValue{s: c.Status}, exportValue{num: math.NaN(), isNum: true})
-			for range Metrics {
+			for range use {
 				row = append(row, exportValue{num: math.NaN(), isNum: true})
 			}
 			rows = append(rows, row)
@@ -56,8 +58,8 @@ func (r *Results) exportRows() [][]exportValue {
 		for _, run := range c.Runs {
 			row := append(append([]exportValue(nil), head...), exportValue{s: run.Name}, exportValue{s: c.Status},
 				exportValue{num: run.WallSeconds, isNum: true})
-			for _, v := range run.Metrics {
-				row = append(row, exportValue{num: v, isNum: true})
+			for _, k := range use {
+				row = append(row, exportValue{num: run.Metrics[k], isNum: true})
 			}
 			rows = append(rows, row)
 		}
@@ -77,7 +79,7 @@ func paramValue(p string) exportValue {
 // an empty field) or JSON lines (one object per row, the columns in order; an absent number is
 // null).
 func (r *Results) Export(w io.Writer, format string) error {
-	cols := ExportColumns(r.Meta.Keys)
+	cols := ExportColumns(r.Meta.Keys, r.Meta.Synth)
 	rows := r.exportRows()
 	switch format {
 	case FormatCSV:

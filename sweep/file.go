@@ -43,6 +43,9 @@ type File struct {
 	// SAE says the cells train SAEs; false for a sweep of toy models alone (no sae, sae_train
 	// or runs in base and no grid or zip key under them).
 	SAE bool
+	// Synth is the synth section of a synthetic sweep (nil for a toy-model sweep): each cell
+	// trains one SAE on a synthetic model. It excludes base.
+	Synth *SynthSection
 
 	axes []axis
 }
@@ -60,7 +63,7 @@ type assignment struct {
 }
 
 // topKeys are the keys allowed at the top level of a sweep file.
-var topKeys = []string{"base", "grid", "name", "seeds", "zip"}
+var topKeys = []string{"base", "grid", "name", "seeds", SecSynth, "zip"}
 
 // sweepable are the sections whose fields a grid or zip key may name.
 var sweepable = []string{config.SecModel, config.SecModelTrain, config.SecSAE, config.SecSAETrain}
@@ -114,6 +117,16 @@ func Parse(data []byte, defaultName string) (*File, error) {
 	}
 	if err := f.parseBase(fields["base"]); err != nil {
 		return nil, err
+	}
+	if n := fields[SecSynth]; n != nil {
+		if fields["base"] != nil {
+			return nil, fmt.Errorf("line %d: synth: a sweep trains SAEs on toy models (base) or on a synthetic model (synth), not both; split it into two files", n.Line)
+		}
+		s := synthDefaults()
+		if err := decodeSynth(n, &s); err != nil {
+			return nil, err
+		}
+		f.Synth, f.SAE = &s, true
 	}
 	if err := f.parseAxes(fields["grid"], fields["zip"]); err != nil {
 		return nil, err

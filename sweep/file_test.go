@@ -239,7 +239,7 @@ grid:
 func TestSweepFileErrors(t *testing.T) {
 	cases := []struct{ file, want string }{
 		{"", "the sweep file is empty"},
-		{"gird: {}\n", `line 1: unknown key "gird" in the sweep file; the keys allowed are base, grid, name, seeds, zip`},
+		{"gird: {}\n", `line 1: unknown key "gird" in the sweep file; the keys allowed are base, grid, name, seeds, synth, zip`},
 		{"name: Bad Name\n", `name: run name "Bad Name"`},
 		{"base: {sae_train: {stepz: 3}}\n", `base: line 1: unknown key "sae_train.stepz"`},
 		{"grid:\n  sae.arcj: [standard]\n", `grid.sae.arcj: line 2: unknown key "sae.arcj"; the keys allowed in sae are`},

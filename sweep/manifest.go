@@ -122,9 +122,19 @@ func writeSlurm(w io.Writer, f *File, cells int, o ManifestOptions) error {
 #SBATCH --output=slurm-saelab-%[1]s-%%A_%%a.out
 set -euo pipefail
 export GOMAXPROCS="${SLURM_CPUS_PER_TASK:-%[9]d}"
-exec %[6]s sweep run %[10]s --out %[7]s --shard auto --shards %[3]d --jobs "$GOMAXPROCS"
-`, f.Name, cells, o.Shards, o.Parallel, version.Version, shellQuote(bin), shellQuote(out), o.Shards-1, o.CPUs, shellQuote(file))
+exec %[6]s sweep run %[10]s --out %[7]s --shard auto --shards %[3]d --jobs %[11]s
+`, f.Name, cells, o.Shards, o.Parallel, version.Version, shellQuote(bin), shellQuote(out), o.Shards-1, o.CPUs, shellQuote(file),
+		f.jobs(`"$GOMAXPROCS"`))
 	return err
+}
+
+// jobs is a shard's --jobs: one cell per CPU (cpus), or one at a time for a synthetic sweep,
+// whose cells each train on every CPU of the shard.
+func (f *File) jobs(cpus string) string {
+	if f.Synth != nil {
+		return "1"
+	}
+	return cpus
 }
 
 // k8sName turns a sweep name into a Kubernetes object name (DNS-1123: [a-z0-9-], at most 52
@@ -174,7 +184,7 @@ func KubernetesObjects(f *File, o ManifestOptions) (*corev1.ConfigMap, *batchv1.
 	cpu := resource.MustParse(strconv.Itoa(o.CPUs))
 	res := corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
 	args := []string{"sweep", "run", K8sSweepFile, "--out", path.Join(K8sDataDir, clean), "--shard", "auto",
-		"--shards", strconv.Itoa(o.Shards), "--jobs", strconv.Itoa(o.CPUs)}
+		"--shards", strconv.Itoa(o.Shards), "--jobs", f.jobs(strconv.Itoa(o.CPUs))}
 	user := int64(K8sUser)
 	job := &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},

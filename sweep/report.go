@@ -33,21 +33,30 @@ func (r *Results) ReportInput(dir string) report.SweepInput {
 	}
 	in := report.SweepInput{Name: r.Meta.Name, Title: "saelab sweep: " + r.Meta.Name, Version: version.Version, Dir: abs,
 		Keys: r.Meta.Keys, Cells: r.Meta.Cells, SweepFile: r.Meta.SweepFile}
-	for _, m := range Metrics {
+	use := KindMetrics(r.Meta.Synth)
+	for _, k := range use {
+		m := Metrics[k]
 		in.Metrics = append(in.Metrics, report.SweepMetric{Name: m.Name, Label: m.Label, Lower: m.Lower})
+	}
+	pick := func(vals []float64) []float64 {
+		out := make([]float64, len(use))
+		for i, k := range use {
+			out[i] = vals[k]
+		}
+		return out
 	}
 	for _, c := range r.Cells {
 		row := report.SweepRow{Cell: c.ID, Index: c.Index, Seed: c.Seed, Params: c.Params, Status: c.Status, Config: c.Config,
 			Error: c.Error, WallSeconds: c.WallSeconds}
 		if c.Status != "done" || len(c.Runs) == 0 {
-			row.Metrics = nanMetrics()
+			row.Metrics = pick(nanMetrics())
 			in.Rows = append(in.Rows, row)
 			continue
 		}
 		row.Command = redrawCommand(abs, c, r.Meta.SAE)
 		for _, run := range c.Runs {
 			rr := row
-			rr.Run, rr.Arch, rr.WallSeconds, rr.Metrics = run.Name, run.Arch, run.WallSeconds, run.Metrics
+			rr.Run, rr.Arch, rr.WallSeconds, rr.Metrics = run.Name, run.Arch, run.WallSeconds, pick(run.Metrics)
 			in.Rows = append(in.Rows, rr)
 		}
 	}
@@ -69,6 +78,9 @@ func nanMetrics() []float64 {
 // the same bits, and writes them with their data logs and report.
 func redrawCommand(sweepDir string, c CellRecord, sae bool) string {
 	dir := filepath.Join(sweepDir, filepath.FromSlash(c.Dir))
+	if len(c.Runs) > 0 && c.Runs[0].Kind == KindSynth {
+		return synthRedrawCommand(dir, c)
+	}
 	if !sae || (len(c.Runs) > 0 && fileExists(filepath.Join(dir, store.DataLogFile(c.Runs[0].Name)))) {
 		return "saelab report " + shellQuote(dir)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"saelab/store"
+	"saelab/synth"
+	"saelab/synth/modeldir"
 )
 
 // Options are how Run runs a sweep.
@@ -20,7 +22,8 @@ type Options struct {
 	// Out is the sweep directory (created if needed). An unsharded run writes DIR/sweep.db,
 	// DIR/models and DIR/cells; shard i writes only under DIR/shards/<i>/.
 	Out string
-	// Jobs is the number of cells run in parallel (0: GOMAXPROCS).
+	// Jobs is the number of cells run in parallel (0: GOMAXPROCS, or 1 for a synthetic sweep,
+	// whose cells each train on every core).
 	Jobs int
 	// Shard selects this process's part of the sweep (Count 0: all of it).
 	Shard Shard
@@ -64,6 +67,11 @@ type modelSlot struct {
 	ready chan struct{}
 	dir   string // absolute
 	err   error
+
+	// synth is a synthetic model, loaded once per process (under load) by the first cell
+	// that needs it.
+	load  sync.Mutex
+	synth *synth.Model
 }
 
 // Run runs the cells of f (of o.Shard when sharded) that are not done yet: everything is
@@ -85,6 +93,9 @@ func Run(ctx context.Context, f *File, o Options) (*Result, error) {
 	}
 	if r.o.Jobs <= 0 {
 		r.o.Jobs = runtime.GOMAXPROCS(0)
+		if f.Synth != nil {
+			r.o.Jobs = 1 // a synthetic cell's training uses every core by itself
+		}
 	}
 	// The two levels share the cores: Jobs cells at a time, each training its instances on
 	// GOMAXPROCS/Jobs workers (at least one), so that cells × workers ≤ GOMAXPROCS.
@@ -187,7 +198,7 @@ func (r *runner) loadModels() error {
 			return err
 		}
 		abs := filepath.Join(r.root, dir)
-		if _, err := os.Stat(filepath.Join(abs, store.ModelFile)); err == nil {
+		if fileExists(filepath.Join(abs, store.ModelFile)) || fileExists(filepath.Join(abs, modeldir.TensorsFile)) {
 			s := &modelSlot{ready: make(chan struct{}), dir: abs}
 			close(s.ready)
 			r.models[key] = s
