@@ -158,7 +158,7 @@ var sweepTmpl = template.Must(template.New("sweep").Parse(`<!DOCTYPE html>
 </section>
 <section id="pareto">
 <h2>Pareto frontier</h2>
-<p class="sub">Every configuration (the mean over its seeds) of every SAE run: L0 against explained variance, and against L_reconstruction, one colour per architecture; each architecture's frontier (no other point of it has both a lower L0 and a better value) is joined. Click a point for its cell.</p>
+<p class="sub">Every configuration (the mean over its seeds) of every SAE run: L0 against explained variance, and against L_reconstruction (toy-model sweeps) or MCC and F1 (synthetic sweeps), one colour per architecture; each architecture's frontier (no other point of it has both a lower L0 and a better value) is joined. Click a point for its cell.</p>
 <div class="scroll"><div class="plot" id="sweep-pareto"></div></div>
 </section>
 <section id="cells">

@@ -38,11 +38,17 @@ func paretoPanels(in *SweepInput) []paretoPanel {
 	for k, m := range in.Metrics {
 		at[m.Name] = k
 	}
-	var out []paretoPanel
-	for _, p := range []struct {
+	type pick struct {
 		y, label string
 		max      bool
-	}{{"explained_variance", "explained variance", true}, {"l_reconstruction", "L_reconstruction", false}} {
+	}
+	picks := []pick{{"explained_variance", "explained variance", true}, {"l_reconstruction", "L_reconstruction", false}}
+	if _, synthetic := at["f1"]; synthetic {
+		// The synthetic benchmark's own trade-offs: feature recovery against L0.
+		picks = append(picks, pick{"mcc", "MCC", true}, pick{"f1", "F1", true})
+	}
+	var out []paretoPanel
+	for _, p := range picks {
 		xi, ok1 := at["l0"]
 		yi, ok2 := at[p.y]
 		if !ok1 || !ok2 {
