@@ -9,6 +9,7 @@ import (
 
 	"saelab/run"
 	"saelab/store"
+	"saelab/synth"
 )
 
 // Directory layout under the sweep directory (or a shard's).
@@ -97,30 +98,42 @@ func (r *runner) model(ctx context.Context, c *Cell) (string, error) {
 	if r.lm != nil {
 		return r.lm.path, nil
 	}
+	s, err := r.shared(ctx, c.ModelKey, func() (string, *synth.Model, error) {
+		dir, err := r.trainModel(ctx, c)
+		return dir, nil, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.dir, nil
+}
+
+// shared returns the model slot of key once it is ready: the first caller builds it with
+// build, and the others wait for that one build. A failed build is forgotten, so that a later
+// cell of the model tries again (e.g. after a transient error), once per cell.
+func (r *runner) shared(ctx context.Context, key string, build func() (string, *synth.Model, error)) (*modelSlot, error) {
 	r.mu.Lock()
-	s, ok := r.models[c.ModelKey]
+	s, ok := r.models[key]
 	if !ok {
 		s = &modelSlot{ready: make(chan struct{})}
-		r.models[c.ModelKey] = s
+		r.models[key] = s
 	}
 	r.mu.Unlock()
-	if ok {
-		select {
-		case <-s.ready:
-			return s.dir, s.err
-		case <-ctx.Done():
-			return "", ctx.Err()
+	if !ok {
+		s.dir, s.synth, s.err = build()
+		if s.err != nil {
+			r.mu.Lock()
+			delete(r.models, key)
+			r.mu.Unlock()
 		}
+		close(s.ready)
 	}
-	s.dir, s.err = r.trainModel(ctx, c)
-	if s.err != nil {
-		// Another cell of this model may try again (e.g. after a transient error), once.
-		r.mu.Lock()
-		delete(r.models, c.ModelKey)
-		r.mu.Unlock()
+	select {
+	case <-s.ready:
+		return s, s.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	close(s.ready)
-	return s.dir, s.err
 }
 
 // trainModel trains the cell's toy model into models/<key>/ and records it.

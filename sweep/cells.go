@@ -80,27 +80,20 @@ func (f *File) Cells() ([]Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Synth != nil {
-		return f.synthCells(n)
+	resolve, err := f.resolver()
+	if err != nil {
+		return nil, err
 	}
-	var lm *loadedModel
-	if f.Base.ModelPath != "" {
-		if lm, err = loadModel(f.Base.ModelPath); err != nil {
-			return nil, fmt.Errorf("base.model_path: %w", err)
-		}
-	}
-	combos := n / len(f.Seeds)
 	cells := make([]Cell, 0, n)
-	validModels := map[string]error{}
 	ids := map[string]int{}
-	for k := 0; k < combos; k++ {
+	for k := 0; k < n/len(f.Seeds); k++ {
 		assign := f.combo(k)
-		c, err := f.resolveCombo(assign, lm, validModels)
+		cellOf, err := resolve(assign)
 		if err != nil {
 			return nil, fmt.Errorf("cell %s: %w", describeAssign(assign), err)
 		}
 		for _, seed := range f.Seeds {
-			cell, err := f.newCell(c, seed, lm)
+			cell, err := cellOf(seed)
 			if err != nil {
 				return nil, err
 			}
@@ -114,6 +107,29 @@ func (f *File) Cells() ([]Cell, error) {
 		}
 	}
 	return cells, nil
+}
+
+// resolver returns the function that resolves and checks one combination of the axes and
+// returns its cell for a seed: of a synthetic sweep, or of a toy-model sweep.
+func (f *File) resolver() (func([]assignment) (func(seed uint64) (Cell, error), error), error) {
+	if f.Synth != nil {
+		return f.synthResolver(), nil
+	}
+	var lm *loadedModel
+	if f.Base.ModelPath != "" {
+		var err error
+		if lm, err = loadModel(f.Base.ModelPath); err != nil {
+			return nil, fmt.Errorf("base.model_path: %w", err)
+		}
+	}
+	validModels := map[string]error{}
+	return func(assign []assignment) (func(uint64) (Cell, error), error) {
+		c, err := f.resolveCombo(assign, lm, validModels)
+		if err != nil {
+			return nil, err
+		}
+		return func(seed uint64) (Cell, error) { return f.newCell(c, seed, lm) }, nil
+	}, nil
 }
 
 // combo returns the assignments of combination k (mixed radix, the first axis slowest).

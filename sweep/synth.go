@@ -289,38 +289,22 @@ func synthFields() []string {
 	return []string{"arch", "config", "eval_samples", "model", "preset", "samples", "target_l0", "width"}
 }
 
-// synthCells expands the n cells of a synthetic sweep: each combination of the axes is
-// resolved and checked once, then crossed with the seeds.
-func (f *File) synthCells(n int) ([]Cell, error) {
-	combos := n / len(f.Seeds)
-	cells := make([]Cell, 0, n)
-	ids := map[string]int{}
+// synthResolver is Cells' resolver of a synthetic sweep: each combination's section is
+// decoded onto the file's and checked once, and its model resolved (a given model read and
+// hashed once per sweep).
+func (f *File) synthResolver() func([]assignment) (func(uint64) (Cell, error), error) {
 	loaded := map[string]*givenModel{}
-	for k := 0; k < combos; k++ {
-		assign := f.combo(k)
+	return func(assign []assignment) (func(uint64) (Cell, error), error) {
 		s := f.Synth.clone()
 		for _, a := range assign {
 			if err := decodeSynth(overlay(a.key, a.node.Line, a.node).Content[1], &s); err != nil {
-				return nil, fmt.Errorf("cell %s: %w", describeAssign(assign), err)
+				return nil, err
 			}
 		}
 		sc, err := resolveSynth(s, loaded)
 		if err != nil {
-			return nil, fmt.Errorf("cell %s: %w", describeAssign(assign), err)
+			return nil, err
 		}
-		for _, seed := range f.Seeds {
-			cell, err := f.newSynthCell(sc, seed, loaded)
-			if err != nil {
-				return nil, err
-			}
-			cell.Index = len(cells)
-			if prev, dup := ids[cell.ID]; dup {
-				return nil, fmt.Errorf("cells %d (%s) and %d (%s) have the same resolved settings and seed; remove the repeated value",
-					prev, cells[prev].Describe(f.Keys), cell.Index, cell.Describe(f.Keys))
-			}
-			ids[cell.ID] = cell.Index
-			cells = append(cells, cell)
-		}
+		return func(seed uint64) (Cell, error) { return f.newSynthCell(sc, seed, loaded) }, nil
 	}
-	return cells, nil
 }

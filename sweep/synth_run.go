@@ -49,29 +49,9 @@ func (r *runner) runSynthCell(ctx context.Context, c *Cell, dir string) error {
 // synthModel returns the cell's model and its directory: the given one, or the one generated
 // into models/<key>/ by the first cell that needs it. Each process loads a model once.
 func (r *runner) synthModel(ctx context.Context, c *Cell) (*synth.Model, string, error) {
-	r.mu.Lock()
-	s, ok := r.models[c.ModelKey]
-	if !ok {
-		s = &modelSlot{ready: make(chan struct{})}
-		r.models[c.ModelKey] = s
-	}
-	r.mu.Unlock()
-	if !ok {
-		s.dir, s.synth, s.err = r.makeSynthModel(ctx, c)
-		if s.err != nil {
-			r.mu.Lock()
-			delete(r.models, c.ModelKey) // a later cell may try again, once
-			r.mu.Unlock()
-		}
-		close(s.ready)
-	}
-	select {
-	case <-s.ready:
-	case <-ctx.Done():
-		return nil, "", ctx.Err()
-	}
-	if s.err != nil {
-		return nil, "", s.err
+	s, err := r.shared(ctx, c.ModelKey, func() (string, *synth.Model, error) { return r.makeSynthModel(ctx, c) })
+	if err != nil {
+		return nil, "", err
 	}
 	s.load.Lock()
 	defer s.load.Unlock()
