@@ -127,6 +127,22 @@ func TestSynthSweepRunsResumesAndReports(t *testing.T) {
 		t.Errorf("the cell's SAE in SAELens's layout: %v", err)
 	}
 
+	// Interrupted after its first cell, then run again: the same metrics.
+	resumed := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	part, err := Run(ctx, f, Options{Out: resumed, Observer: ObserverFunc(func(e Event) {
+		if _, ok := e.(CellFinished); ok {
+			cancel()
+		}
+	})})
+	if err == nil || part.Ran != 1 || part.Left != 3 {
+		t.Fatalf("interrupted run: %+v, %v; want 1 cell done, 3 left", part, err)
+	}
+	if rest, err := Run(context.Background(), f, Options{Out: resumed}); err != nil || rest.Ran != 3 {
+		t.Fatalf("resumed run: %+v, %v", rest, err)
+	}
+	sameMetrics(t, "resumed", resumed, results)
+
 	// Two shards, each building its own copy of the model, then merged: the same metrics.
 	sharded := t.TempDir()
 	for i := range 2 {
@@ -137,14 +153,20 @@ func TestSynthSweepRunsResumesAndReports(t *testing.T) {
 	if _, err := Merge(sharded); err != nil {
 		t.Fatal(err)
 	}
-	merged, err := ReadResults(sharded)
+	sameMetrics(t, "sharded", sharded, results)
+}
+
+// sameMetrics checks that the sweep in dir recorded the same metrics as want, cell for cell.
+func sameMetrics(t *testing.T, what, dir string, want *Results) {
+	t.Helper()
+	got, err := ReadResults(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, c := range merged.Cells {
-		want := results.Cells[k].Runs[0].Metrics
-		if len(c.Runs) != 1 || !slices.EqualFunc(c.Runs[0].Metrics, want, func(a, b float64) bool { return a == b || (a != a && b != b) }) {
-			t.Errorf("cell %d: sharded metrics %v, unsharded %v", k, c.Runs, want)
+	for k, c := range got.Cells {
+		w := want.Cells[k].Runs[0].Metrics
+		if len(c.Runs) != 1 || !slices.EqualFunc(c.Runs[0].Metrics, w, func(a, b float64) bool { return a == b || (a != a && b != b) }) {
+			t.Errorf("cell %d: %s metrics %v, uninterrupted %v", k, what, c.Runs, w)
 		}
 	}
 }
