@@ -2,6 +2,10 @@ package wide
 
 import "math"
 
+// ProtocolSteps is the training length the autotuner's gains were chosen for: SynthSAEBench's
+// 200,000,000 samples in batches of 1,024 (spec synthetic.md §11.3).
+const ProtocolSteps = 195312
+
 // Autotuner is EXP's CoefficientAutotuner (spec synthetic.md §11.4): a rate-damped integral
 // controller on a multiplicative multiplier of the sparsity coefficient, in float64.
 type Autotuner struct {
@@ -18,6 +22,44 @@ type Autotuner struct {
 func NewAutotuner(target float64, startStep int) *Autotuner {
 	return &Autotuner{Target: target, StartStep: float64(startStep), Alpha: 0.99, Beta: 0.95, Ki: 3e-4,
 		Min: 0.01, Max: 100, GainScale: 10, ConvergenceGain: 0.01, Multiplier: 1}
+}
+
+// MaxAutotuneTimeScale bounds the time scale (about that of a 2,000-step run) so that one
+// step changes the multiplier by at most 3%: the SAE takes tens of steps to answer a change,
+// and at 10% a step a 200-step standard SAE overshot to an L0 near 0 and lost its
+// reconstruction (TestTrainLearns).
+const MaxAutotuneTimeScale = 100.0
+
+// AutotuneTimeScale is the automatic time scale of a run of steps steps: ProtocolSteps/steps
+// for shorter runs (at most MaxAutotuneTimeScale) and exactly 1 from ProtocolSteps on.
+//
+// The §11.4 gains move the multiplier by at most a factor 1 + Ki per step, which at 2,000
+// steps adds up to at most ×1.5: a short run never reaches its target L0. Scaling the
+// controller's time by the run's length gives a short run the same authority per fraction of
+// the run as the protocol's.
+func AutotuneTimeScale(steps int) float64 {
+	if steps <= 0 || steps >= ProtocolSteps {
+		return 1
+	}
+	return min(float64(ProtocolSteps)/float64(steps), MaxAutotuneTimeScale)
+}
+
+// Rescale speeds the controller up by s ≥ 1 for a run s times shorter than the protocol's:
+// the integral gain is multiplied by s, so the largest multiplier change over a fraction of
+// the run is the protocol's; the convergence gain grows by √s and the L0 smoothing's weight
+// 1−α by s^¾ (both capped at 1). The SAE's own response time is counted in optimiser steps
+// and does not shrink with the run: without the damping (convergence gain 1) the loop
+// oscillated between the multiplier's bounds at 2,000 steps, while the protocol's damping
+// froze the multiplier as soon as L0 started to fall and the run ended at twice its target.
+// The faster smoothing lets the damping see the SAE's response before the multiplier
+// overshoots (TestAutotunerShortRunReachesTarget). s = 1 leaves the §11.4 settings untouched.
+func (a *Autotuner) Rescale(s float64) {
+	if s == 1 {
+		return
+	}
+	a.Ki *= s
+	a.ConvergenceGain = min(1, a.ConvergenceGain*math.Sqrt(s))
+	a.Alpha = max(0, 1-(1-a.Alpha)*math.Pow(s, 0.75))
 }
 
 // Update feeds the batch L0 of 0-based step and returns the new multiplier.

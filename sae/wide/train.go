@@ -64,8 +64,13 @@ func Train(ctx context.Context, m *synth.Model, c Config, tc TrainConfig, progre
 		start = coefWarm
 	}
 	var tuner *Autotuner
-	if tc.TargetL0 > 0 && (c.Arch == "standard" || c.Arch == "jumprelu") {
+	if tc.TargetL0 > 0 && (c.Arch == "standard" || c.Arch == "jumprelu" || c.Arch == "gated") {
 		tuner = NewAutotuner(tc.TargetL0, start)
+		s := tc.AutotuneTimeScale
+		if s == 0 {
+			s = AutotuneTimeScale(steps)
+		}
+		tuner.Rescale(s)
 	}
 	since := make([]int, c.DSAE)
 	lrEnd := tc.LREnd
