@@ -26,8 +26,9 @@ func TestAutotuneTimeScaleProtocol(t *testing.T) {
 		t.Fatalf("rescaled at protocol length: %+v, want the spec's %+v", *b, *a)
 	}
 	b.Rescale(4)
-	if b.Ki != 4*a.Ki || b.ConvergenceGain != 2*a.ConvergenceGain || math.Abs(b.Alpha-(1-0.01*math.Sqrt(8))) > 1e-15 {
-		t.Fatalf("Rescale(4): Ki %g, κ %g, α %g; want %g, %g, %g", b.Ki, b.ConvergenceGain, b.Alpha, 4*a.Ki, 2*a.ConvergenceGain, 1-0.01*math.Sqrt(8))
+	r := 2 * math.Sqrt2 // 4^¾
+	if math.Abs(b.Ki-r*a.Ki) > 1e-18 || math.Abs(b.ConvergenceGain-r*a.ConvergenceGain) > 1e-15 || math.Abs(b.Alpha-(1-0.01*r)) > 1e-15 {
+		t.Fatalf("Rescale(4): Ki %g, κ %g, α %g; want %g, %g, %g", b.Ki, b.ConvergenceGain, b.Alpha, r*a.Ki, r*a.ConvergenceGain, 1-0.01*r)
 	}
 }
 

@@ -166,8 +166,10 @@ type TrainConfig struct {
 	CoeffWarmupSteps, AutotuneStart int
 	// AutotuneTimeScale speeds the L0 autotuner up for runs shorter than the protocol's
 	// (see Autotuner.Rescale): its gains were chosen for ProtocolSteps steps and cannot steer
-	// a run of a few thousand. 0 means AutotuneTimeScale(steps): ProtocolSteps/steps for short
-	// runs, exactly 1 (the protocol's controller) from ProtocolSteps steps on.
+	// a run of a few thousand. 0 means AutotuneTimeScale(steps) for standard and gated:
+	// ProtocolSteps/steps for short runs, exactly 1 (the protocol's controller) from
+	// ProtocolSteps steps on; and 1 for jumprelu, whose L0 is bounded by how fast its
+	// thresholds learn, not by its coefficient.
 	AutotuneTimeScale float64
 
 	Beta1, Beta2, Eps float64 // Adam
