@@ -24,18 +24,18 @@ func NewAutotuner(target float64, startStep int) *Autotuner {
 		Min: 0.01, Max: 100, GainScale: 10, ConvergenceGain: 0.01, Multiplier: 1}
 }
 
-// MaxAutotuneTimeScale bounds the time scale at about that of a 2,000-step run: the SAE takes
-// tens of steps to answer a change of its coefficient, and with a scale of 333 a 200-step
-// standard SAE overshot to an L0 near 0 and lost its reconstruction (TestTrainLearns).
+// MaxAutotuneTimeScale bounds the time scale at about that of a 2,000-step run, the fastest
+// controller measured to hold its target: the SAE takes tens of steps to answer a change of
+// its coefficient, and with an integral gain of 0.1 a step a 200-step standard SAE overshot
+// to an L0 near 0 and lost its reconstruction (TestTrainLearns).
 const MaxAutotuneTimeScale = 100.0
 
 // AutotuneTimeScale is the automatic time scale of a run of steps steps: ProtocolSteps/steps
 // for shorter runs (at most MaxAutotuneTimeScale) and exactly 1 from ProtocolSteps on.
 //
 // The §11.4 gains move the multiplier by at most a factor 1 + Ki per step, which at 2,000
-// steps adds up to at most ×1.5: a short run never reaches its target L0. Scaling the
-// controller's time by the run's length gives a short run the same authority per fraction of
-// the run as the protocol's.
+// steps adds up to at most ×1.5: a short run never reaches its target L0. The time scale
+// says how many protocol steps one step of the run stands for; Rescale turns it into gains.
 func AutotuneTimeScale(steps int) float64 {
 	if steps <= 0 || steps >= ProtocolSteps {
 		return 1
