@@ -157,13 +157,20 @@ type TrainConfig struct {
 	LR       float64 // Adam learning rate
 	LREnd    float64 // learning rate at the end of the decay (0: LR/10)
 	Seed     uint64  // initialisation and data
-	TargetL0 float64 // > 0: the L0 autotuner drives standard's and jumprelu's coefficient
+	TargetL0 float64 // > 0: the L0 autotuner drives standard's, jumprelu's and gated's coefficient
 
 	WarmupSteps, DecaySteps int // linear LR warm-up from LR/WarmupSteps, and linear decay to LREnd at the end
 	// CoeffWarmupSteps is the sparsity coefficient's linear warm-up, and AutotuneStart the
 	// first step the autotuner acts; −1 means the protocol's choice: a third of the steps for
 	// standard, 0 otherwise.
 	CoeffWarmupSteps, AutotuneStart int
+	// AutotuneTimeScale speeds the L0 autotuner up for runs shorter than the protocol's
+	// (see Autotuner.Rescale): its gains were chosen for ProtocolSteps steps and cannot steer
+	// a run of a few thousand. 0 means AutotuneTimeScale(steps) for standard and gated:
+	// ProtocolSteps/steps for short runs, exactly 1 (the protocol's controller) from
+	// ProtocolSteps steps on; and 1 for jumprelu, whose L0 is bounded by how fast its
+	// thresholds learn, not by its coefficient.
+	AutotuneTimeScale float64
 
 	Beta1, Beta2, Eps float64 // Adam
 	ClipNorm          float64 // global gradient-norm clip (0: none)
@@ -201,6 +208,7 @@ func (tc TrainConfig) Validate() error {
 		v      float64
 		lo, hi float64
 	}{{"lr", tc.LR, 1e-12, 10}, {"lr_end", tc.LREnd, 0, 10}, {"target_l0", tc.TargetL0, 0, 1e6},
+		{"autotune_time_scale", tc.AutotuneTimeScale, 0, MaxAutotuneTimeScale},
 		{"adam_beta1", tc.Beta1, 0, 0.999999}, {"adam_beta2", tc.Beta2, 0, 0.999999999}, {"adam_eps", tc.Eps, 1e-30, 1},
 		{"clip_norm", tc.ClipNorm, 0, 1e12}} {
 		if err := finiteIn(f.n, f.v, f.lo, f.hi); err != nil {

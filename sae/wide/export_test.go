@@ -94,6 +94,7 @@ func TestValidateNamesFieldAndValue(t *testing.T) {
 		{func(c *TrainConfig) { c.LR = math.Inf(1) }, "lr = +Inf"},
 		{func(c *TrainConfig) { c.DeadWindow = 0 }, "dead_feature_window = 0"},
 		{func(c *TrainConfig) { c.Beta2 = 1 }, "adam_beta2 = 1"},
+		{func(c *TrainConfig) { c.AutotuneTimeScale = -1 }, "autotune_time_scale = -1"},
 	} {
 		c := tcfg
 		tc.mut(&c)

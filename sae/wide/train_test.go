@@ -49,7 +49,7 @@ func smallRun(arch string, steps int) (Config, TrainConfig) {
 	tc := DefaultTrainConfig()
 	tc.Batch, tc.Samples, tc.LR, tc.Seed = 256, int64(steps)*256, 3e-3, 5
 	tc.DeadWindow, tc.NormBatches = 5, 4
-	if arch == "standard" || arch == "jumprelu" {
+	if arch == "standard" || arch == "jumprelu" || arch == "gated" {
 		tc.TargetL0 = 6
 	}
 	return c, tc
