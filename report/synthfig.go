@@ -41,10 +41,10 @@ func similarityFigure(s *synth.Similarity) *figure {
 	if s.Enc != nil {
 		panels = []panel{{"SAE encoder", s.Enc}, {"SAE decoder", s.Dec}}
 	}
-	cell := math.Max(4, math.Min(14, 512/float64(max(rows, cols))))
-	pw, ph := math.Max(160, cell*float64(cols)), math.Max(160, cell*float64(rows))
-	cell = math.Min(pw/float64(cols), ph/float64(rows))
-	const ml, mr, mt, mb, gap = 70.0, 110.0, 80.0, 60.0, 70.0
+	// Square cells, as the reference's heatmaps: a window matching few features is narrow.
+	cell := math.Max(4, math.Min(24, 512/float64(max(rows, cols))))
+	pw, ph := cell*float64(cols), cell*float64(rows)
+	const ml, mr, mt, mb, gap = 70.0, 110.0, 80.0, 60.0, 100.0
 	n := float64(len(panels))
 	plotW := n*pw + (n-1)*gap
 	layout := obj{"width": math.Ceil(ml + plotW + mr), "height": math.Ceil(mt + ph + mb), "showlegend": false, "hovermode": "closest",
