@@ -41,6 +41,7 @@ func Example_synthTrain() {
 	}
 	// Output:
 	// topk, width 64, 100 steps, L0 4, saved as topk
+	// report.html
 	// report.md
 	// summary.json
 	// sae/cfg.json

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"saelab/report"
 	"saelab/sae/wide"
 	"saelab/store"
+	"saelab/synth"
 )
 
-// Files of a synth bench directory (besides model/, one directory per architecture and
-// report.md).
+// Files of a synth bench directory (besides model/, one directory per architecture,
+// report.md and report.html).
 const (
 	SynthModelDir   = "model"
 	SynthBenchTable = "bench.csv"
@@ -45,9 +47,9 @@ type SynthBenchRow struct {
 }
 
 // SynthBench builds the preset's model into Out/model, trains and evaluates one SAE per
-// architecture into Out/<arch> (see SynthTrain), and writes the table to Out/report.md and
-// Out/bench.csv, rewritten after every architecture so that an interrupted bench keeps what
-// it finished. An architecture that fails is listed with its error and the bench goes on;
+// architecture into Out/<arch> (see SynthTrain), and writes the table to Out/report.md,
+// Out/report.html and Out/bench.csv, rewritten after every architecture so that an
+// interrupted bench keeps what it finished. An architecture that fails is listed with its error and the bench goes on;
 // cancelling ctx stops it.
 func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, error) {
 	if o.Observer == nil {
@@ -61,6 +63,10 @@ func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, erro
 		if !slices.Contains(wide.Archs, a) {
 			return nil, fmt.Errorf("--archs: %q: must be among %v", a, wide.Archs)
 		}
+	}
+	if o.Width < 0 || !(o.TargetL0 >= 0) || o.Samples < 0 || o.EvalSamples < 0 { // before the model is built
+		return nil, fmt.Errorf("--width %d, --target-l0 %g, --samples %d, --eval-samples %d: none may be negative (0: the defaults)",
+			o.Width, o.TargetL0, o.Samples, o.EvalSamples)
 	}
 	cfg, err := SynthConfigFile(o.Preset, o.ConfigFile)
 	if err != nil {
@@ -79,10 +85,14 @@ func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, erro
 	if err != nil {
 		return nil, err
 	}
+	mp, err := synthModelPart(m)
+	if err != nil {
+		return nil, err
+	}
 	var rows []SynthBenchRow
 	for _, arch := range archs {
 		r, err := SynthTrain(ctx, SynthTrainOptions{Model: m, ModelDir: SynthModelDir, Out: filepath.Join(o.Out, arch), Arch: arch,
-			Width: o.Width, TargetL0: o.TargetL0, Samples: o.Samples, EvalSamples: o.EvalSamples, Seed: o.Seed, Observer: benchObserver{o.Observer}})
+			Width: o.Width, TargetL0: o.TargetL0, Samples: o.Samples, EvalSamples: o.EvalSamples, Seed: o.Seed, Observer: benchObserver{o.Observer}, modelStats: mp})
 		row := SynthBenchRow{Arch: arch, Result: r}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -91,14 +101,14 @@ func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, erro
 			row.Error = err.Error()
 		}
 		rows = append(rows, row)
-		if err := writeSynthBench(o.Out, o.Preset, rows); err != nil {
+		if err := writeSynthBench(o.Out, o.Preset, rows, m, mp); err != nil {
 			return rows, err
 		}
 		if r != nil {
 			o.Observer.Observe(SynthTrained{Result: r})
 		}
 	}
-	o.Observer.Observe(Finished{Dir: o.Out, Report: filepath.Join(o.Out, SynthReportFile)})
+	o.Observer.Observe(Finished{Dir: o.Out, Report: filepath.Join(o.Out, SynthHTMLFile)})
 	return rows, nil
 }
 
@@ -114,8 +124,9 @@ func (b benchObserver) Observe(e Event) {
 	}
 }
 
-// writeSynthBench writes the table as report.md and bench.csv.
-func writeSynthBench(dir, preset string, rows []SynthBenchRow) error {
+// writeSynthBench writes the table as report.md, report.html (with the statistics mp of the
+// model m; either may be nil) and bench.csv.
+func writeSynthBench(dir, preset string, rows []SynthBenchRow, m *synth.Model, mp *report.SynthModel) error {
 	var first *SynthTrainResult
 	for _, r := range rows {
 		if r.Result != nil {
@@ -125,6 +136,9 @@ func writeSynthBench(dir, preset string, rows []SynthBenchRow) error {
 	}
 	md := synthMarkdown("Synthetic benchmark, preset "+preset, first, rows)
 	if err := store.WriteFileAtomic(filepath.Join(dir, SynthReportFile), md, 0o644); err != nil {
+		return err
+	}
+	if err := writeSynthBenchHTML(dir, preset, first, rows, m, mp); err != nil {
 		return err
 	}
 	var b bytes.Buffer

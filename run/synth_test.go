@@ -162,6 +162,15 @@ func TestSynthTrainEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(string(rep), "| batchtopk | ") {
 		t.Errorf("report.md: %v\n%s", err, rep)
 	}
+	// report.html: the metrics, the model's overlap, and the heatmaps of the 64 latents (all of
+	// them here) with the encoder and decoder panels.
+	page, err := os.ReadFile(filepath.Join(out, SynthHTMLFile))
+	for _, want := range []string{"<td>batchtopk</td>", "Mean max |cos|", `id="synth-similarity"`, `"SAE encoder"`, `"SAE decoder"`,
+		"the first 64 of 64 latents", "out of 256 (columns", "Cosine Similarity: %{marker.color:.3f}"} {
+		if err != nil || !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q (%v)", want, err)
+		}
+	}
 	if _, err := SynthTrain(context.Background(), SynthTrainOptions{ModelDir: model, Out: filepath.Join(tmp, "x"), Arch: "relu"}); err == nil ||
 		!strings.Contains(err.Error(), `--arch "relu": must be one of`) {
 		t.Errorf("unknown arch: %v", err)
@@ -177,7 +186,7 @@ func TestSynthBenchTables(t *testing.T) {
 	ok := &SynthTrainResult{Arch: "topk", Width: 64, TargetL0: 4, Samples: 1024, Steps: 1, Batch: 1024, LR: 3e-4, TrainSeconds: 1.25, EvalSeconds: 0.5,
 		Metrics: synth.Result{SAEL0: 4, ExplainedVariance: 0.5, MCC: 0.25, Uniqueness: 0.75, F1: 0.125, Precision: 0.5, Recall: 0.0625, DeadLatents: 3, TrueL0: 5, Samples: 2048}}
 	rows := []SynthBenchRow{{Arch: "topk", Result: ok}, {Arch: "gated", Error: "gated: loss | gradient not finite"}}
-	if err := writeSynthBench(dir, "mini", rows); err != nil {
+	if err := writeSynthBench(dir, "mini", rows, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, SynthReportFile))
@@ -185,6 +194,12 @@ func TestSynthBenchTables(t *testing.T) {
 		"| topk | 4.000 | 0.500 | 0.250 | 0.750 | 0.125 | 0.500 | 0.062 | 3 | 1.8 |", "| gated | failed: gated: loss / gradient not finite |"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, SynthHTMLFile))
+	for _, want := range []string{"Synthetic benchmark, preset mini", "gated failed: gated: loss | gradient not finite", `id="synth-bars"`, "<td>0.250</td>"} {
+		if err != nil || !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q (%v)", want, err)
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, SynthBenchTable))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"saelab/internal/version"
+	"saelab/report"
 	"saelab/sae"
 	"saelab/sae/wide"
 	"saelab/store"
@@ -48,6 +49,9 @@ type SynthTrainOptions struct {
 	EvalSamples int   // 0: SynthEvalSamples
 	Seed        uint64
 	Observer    Observer
+	// modelStats are the model's statistics for the report when already known (a bench
+	// computes them once for every architecture); nil: computed.
+	modelStats *report.SynthModel
 }
 
 // SynthTrainResult is summary.json of a synth train directory.
@@ -137,7 +141,7 @@ func planSynthTrain(o SynthTrainOptions) (*synthPlan, error) {
 
 // SynthTrain trains one SAE on a synthetic model, evaluates it on held-out samples against
 // the true features (synth.Evaluate) and writes o.Out: summary.json (SynthTrainResult),
-// sae/ (cfg.json and sae_weights.safetensors, loadable by SAELens) and report.md.
+// sae/ (cfg.json and sae_weights.safetensors, loadable by SAELens), report.md and report.html.
 func SynthTrain(ctx context.Context, o SynthTrainOptions) (*SynthTrainResult, error) {
 	if o.Observer == nil {
 		o.Observer = nop{}
@@ -156,11 +160,11 @@ func SynthTrain(ctx context.Context, o SynthTrainOptions) (*SynthTrainResult, er
 	if err != nil {
 		return nil, err
 	}
-	if err := writeSynthRun(o.Out, r, s, o.Observer); err != nil {
+	if err := writeSynthRun(o.Out, r, s, p.m, o.modelStats, o.Observer); err != nil {
 		return nil, err
 	}
 	o.Observer.Observe(SynthTrained{Result: r})
-	o.Observer.Observe(Finished{Dir: o.Out, Report: filepath.Join(o.Out, SynthReportFile)})
+	o.Observer.Observe(Finished{Dir: o.Out, Report: filepath.Join(o.Out, SynthHTMLFile)})
 	return r, nil
 }
 
@@ -190,8 +194,9 @@ func (p *synthPlan) train(ctx context.Context) (*SynthTrainResult, *wide.SAE, er
 	return r, s, nil
 }
 
-// writeSynthRun writes a trained SAE's directory: the SAE, summary.json, report.md.
-func writeSynthRun(dir string, r *SynthTrainResult, s *wide.SAE, obs Observer) error {
+// writeSynthRun writes a trained SAE's directory: the SAE, summary.json, report.md and
+// report.html (with the statistics of the model m, mp, computed if nil).
+func writeSynthRun(dir string, r *SynthTrainResult, s *wide.SAE, m *synth.Model, mp *report.SynthModel, obs Observer) error {
 	cfg := s.SAELensConfig()
 	md, _ := cfg["metadata"].(map[string]any)
 	if md == nil {
@@ -224,6 +229,15 @@ func writeSynthRun(dir string, r *SynthTrainResult, s *wide.SAE, obs Observer) e
 		return err
 	}
 	obs.Observe(FileWritten{Path: filepath.Join(dir, SynthReportFile)})
+	if mp == nil {
+		if mp, err = synthModelPart(m); err != nil {
+			return err
+		}
+	}
+	if err := writeSynthTrainHTML(dir, r, s, m, mp); err != nil {
+		return err
+	}
+	obs.Observe(FileWritten{Path: filepath.Join(dir, SynthHTMLFile)})
 	return nil
 }
 

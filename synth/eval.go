@@ -139,14 +139,7 @@ func matchedMean(c []float32, n, m int) float64 {
 // with vec.Gemm in float32.
 func AbsCos(a []float32, na int, b []float32, nb, H int) []float32 {
 	an := normalisedCopy(a, na, H)
-	bt := make([]float32, H*nb) // normalised bᵀ
-	for j := 0; j < nb; j++ {
-		row := b[j*H : (j+1)*H]
-		n := float32(max(math.Sqrt(sumSquares(row)), 1e-8))
-		for k, x := range row {
-			bt[k*nb+j] = x / n
-		}
-	}
+	bt := normalisedT(b, nb, H)
 	c := make([]float32, na*nb)
 	vec.Gemm(c, an, bt, na, H, nb)
 	for k, x := range c {

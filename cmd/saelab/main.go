@@ -116,10 +116,15 @@ type usageError struct{ error }
 // Unwrap returns the command-line error.
 func (e usageError) Unwrap() error { return e.error }
 
-// exactArgs is cobra.ExactArgs with a usage error.
+// exactArgs is cobra.ExactArgs with a usage error; a missing required flag is one too (cobra's
+// own check, which would come later, returns a plain error).
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+		err := cobra.ExactArgs(n)(cmd, args)
+		if err == nil {
+			err = cmd.ValidateRequiredFlags()
+		}
+		if err != nil {
 			return usageError{err}
 		}
 		return nil

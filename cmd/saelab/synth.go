@@ -39,7 +39,7 @@ func newSynthCmd() *cobra.Command {
 		return err
 	})
 	stats.Flags().IntVar(&o.statsSamples, "samples", run.SynthStatsSamples, "samples the true L0 is measured on")
-	train := synthSub(cmd, &o, "train --model DIR --out RUN --arch A", "Train one SAE on a synthetic model; write its metrics, report and SAELens files", 0, func(c *cobra.Command, _ []string) error {
+	train := synthSub(cmd, &o, "train --model DIR --out RUN --arch A", "Train one SAE on a synthetic model; write its metrics, reports and SAELens files", 0, func(c *cobra.Command, _ []string) error {
 		o.train.Observer = synthConsole(c, o.quiet)
 		_, err := run.SynthTrain(c.Context(), o.train)
 		return err
@@ -50,12 +50,13 @@ func newSynthCmd() *cobra.Command {
 	bench := synthSub(cmd, &o, "bench --preset mini --out DIR", "Train every architecture at one L0 on a preset and tabulate the metrics", 0, func(c *cobra.Command, _ []string) error {
 		t := o.train
 		_, err := run.SynthBench(c.Context(), run.SynthBenchOptions{Preset: o.preset, ConfigFile: o.config, Out: t.Out, Archs: o.archs, Width: t.Width,
-			TargetL0: t.TargetL0, Samples: t.Samples, Seed: t.Seed, Observer: synthConsole(c, o.quiet)})
+			TargetL0: t.TargetL0, Samples: t.Samples, EvalSamples: t.EvalSamples, Seed: t.Seed, Observer: synthConsole(c, o.quiet)})
 		return err
 	})
 	bench.Flags().StringSliceVar(&o.archs, "archs", nil, "architectures to run (default all)")
 	for _, c := range []*cobra.Command{train, bench} {
 		c.Flags().Int64Var(&o.train.Samples, "samples", run.SynthTrainSamples, "training samples per SAE (batches of 1,024)")
+		c.Flags().IntVar(&o.train.EvalSamples, "eval-samples", run.SynthEvalSamples, "held-out samples the metrics are measured on")
 		c.Flags().Float64Var(&o.train.TargetL0, "target-l0", 0, "L0 to train for (default: the true L0 over the first --width features)")
 		c.Flags().IntVar(&o.train.Width, "width", 0, "latents (default: a quarter of the model's features)")
 		c.Flags().Uint64Var(&o.train.Seed, "seed", 0, "training and evaluation seed")

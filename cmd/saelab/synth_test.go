@@ -25,19 +25,28 @@ func TestSynthCommands(t *testing.T) {
 		t.Fatalf("stats: %d %s", code, out)
 	}
 	run := filepath.Join(tmp, "run")
-	code, out = runCLI(t, "synth", "train", "--model", model, "--out", run, "--arch", "topk", "--samples", "51200", "--target-l0", "3")
+	code, out = runCLI(t, "synth", "train", "--model", model, "--out", run, "--arch", "topk", "--samples", "51200", "--target-l0", "3", "--eval-samples", "3000")
 	if code != 0 || !strings.Contains(out, "topk (saved as topk): L0 3.00") || !strings.Contains(out, "report: ") {
 		t.Fatalf("train: %d %s", code, out)
 	}
-	for _, f := range []string{"summary.json", "report.md", "sae/cfg.json", "sae/sae_weights.safetensors"} {
+	for _, f := range []string{"summary.json", "report.md", "report.html", "sae/cfg.json", "sae/sae_weights.safetensors"} {
 		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
 			t.Error(err)
 		}
 	}
+	if sum, err := os.ReadFile(filepath.Join(run, "summary.json")); err != nil || !strings.Contains(string(sum), `"samples": 3000`) {
+		t.Errorf("--eval-samples 3000 is not the evaluation's sample count: %v\n%s", err, sum)
+	}
 	bench := filepath.Join(tmp, "bench")
-	code, out = runCLI(t, "synth", "bench", "--config", cfg, "--archs", "topk,standard", "--samples", "51200", "--target-l0", "3", "--out", bench, "-q")
+	code, out = runCLI(t, "synth", "bench", "--config", cfg, "--archs", "topk,standard", "--samples", "51200", "--target-l0", "3", "--eval-samples", "2000", "--out", bench, "-q")
 	if code != 0 {
 		t.Fatalf("bench: %s", out)
+	}
+	if sum, err := os.ReadFile(filepath.Join(bench, "topk", "summary.json")); err != nil || !strings.Contains(string(sum), `"samples": 2000`) {
+		t.Errorf("bench --eval-samples 2000: %v\n%s", err, sum)
+	}
+	if _, err := os.Stat(filepath.Join(bench, "report.html")); err != nil {
+		t.Error(err)
 	}
 	csv, err := os.ReadFile(filepath.Join(bench, "bench.csv"))
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
@@ -51,7 +60,11 @@ func TestSynthCommands(t *testing.T) {
 		want string
 	}{
 		{[]string{"synth", "train", "--model", model, "--out", filepath.Join(tmp, "x"), "--arch", "relu"}, 1, `--arch "relu": must be one of`},
-		{[]string{"synth", "train", "--out", filepath.Join(tmp, "y")}, 1, `required flag(s) "model" not set`},
+		{[]string{"synth", "train", "--out", filepath.Join(tmp, "y")}, 2, `required flag(s) "model" not set`},
+		{[]string{"synth", "train", "--model", model}, 2, `required flag(s) "out" not set`},
+		{[]string{"synth", "bench", "--archs", "topk"}, 2, `required flag(s) "out" not set`},
+		{[]string{"synth", "generate"}, 2, `required flag(s) "out" not set`},
+		{[]string{"synth", "bench", "--eval-samples", "-1", "--out", filepath.Join(tmp, "w")}, 1, "--eval-samples -1"},
 		{[]string{"synth", "generate", "--preset", "huge", "--out", filepath.Join(tmp, "z")}, 1, `--preset "huge": must be mini or synthsaebench-16k`},
 		{[]string{"synth", "stats", filepath.Join(tmp, "missing")}, 1, "no such file"},
 		{[]string{"synth", "train", "--model", model, "--out", run}, 1, "choose another directory"},
