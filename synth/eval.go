@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"saelab/internal/par"
-	"saelab/internal/vec"
 )
 
 // Limits of the evaluation: the |cos| matrix of NewEvaluator (S·F float32 entries, 4 GiB at
@@ -138,10 +137,7 @@ func matchedMean(c []float32, n, m int) float64 {
 // divided by max(‖row‖, 1e-8) first (so a zero row has cosine 0 with everything), computed
 // with vec.Gemm in float32.
 func AbsCos(a []float32, na int, b []float32, nb, H int) []float32 {
-	an := normalisedCopy(a, na, H)
-	bt := normalisedT(b, nb, H)
-	c := make([]float32, na*nb)
-	vec.Gemm(c, an, bt, na, H, nb)
+	c := signedCos(a, na, normalisedT(b, nb, H), nb, H)
 	for k, x := range c {
 		c[k] = float32(math.Abs(float64(x)))
 	}

@@ -110,13 +110,20 @@ func RoundCos(v float32) float64 {
 // roundedCos is the signed cosines of the rows of a [na×H] with the columns of bT [H×nb]
 // (already normalised), rounded.
 func roundedCos(a []float32, na int, bT []float32, nb, H int) []float64 {
-	c := make([]float32, na*nb)
-	vec.Gemm(c, normalisedCopy(a, na, H), bT, na, H, nb)
+	c := signedCos(a, na, bT, nb, H)
 	out := make([]float64, len(c))
 	for k, v := range c {
 		out[k] = RoundCos(v)
 	}
 	return out
+}
+
+// signedCos is the cosines [na×nb] of a's rows [na×H] with the columns of bT [H×nb], which are
+// already normalised: one GEMM, shared by AbsCos and the report's heatmaps.
+func signedCos(a []float32, na int, bT []float32, nb, H int) []float32 {
+	c := make([]float32, na*nb)
+	vec.Gemm(c, normalisedCopy(a, na, H), bT, na, H, nb)
+	return c
 }
 
 // normalisedT is bᵀ [H×nb] with b's rows [nb×H] divided by max(‖row‖, 1e-8).
