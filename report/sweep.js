@@ -145,6 +145,12 @@
     };
   }
 
+  // fitWidth is a figure's width: want pixels, narrowed to the box around div so that the page
+  // never scrolls sideways (panels side by side shrink), but never below least.
+  function fitWidth(div, want, least) {
+    var box = div.parentElement, avail = box ? box.clientWidth - 2 : want;
+    return Math.round(Math.max(least, Math.min(want, avail)));
+  }
   function panelDomains(n, gap) {
     var out = [];
     for (var k = 0; k < n; k++) out.push([k / n + (k ? gap / 2 : 0), (k + 1) / n - (k < n - 1 ? gap / 2 : 0)]);
@@ -172,7 +178,7 @@
   function linesFigure(metric, xa, ga, fa) {
     var at = aggregate(metric, xa, ga, fa);
     var facets = fa ? fa.values : [''], groups = ga ? ga.values : [''];
-    var dom = panelDomains(facets.length, 0.06), data = [], layout = { height: 440, width: Math.max(640, 420 * facets.length),
+    var dom = panelDomains(facets.length, 0.06), data = [], layout = { height: 440, width: fitWidth(document.getElementById('sweep-chart'), Math.max(640, 420 * facets.length), 640),
       margin: { l: 70, r: 20, t: 40, b: 60 }, hovermode: 'closest', annotations: [], legend: { title: { text: ga ? ga.name : '' } } };
     facets.forEach(function (f, p) {
       var xk = p ? 'xaxis' + (p + 1) : 'xaxis', yk = p ? 'yaxis' + (p + 1) : 'yaxis';
@@ -279,7 +285,7 @@
       return Promise.resolve();
     }
     var n = D.pareto.length, dom = panelDomains(n, 0.1), data = [], archColor = {};
-    var layout = { width: Math.max(640, 520 * n), height: 460, margin: { l: 70, r: 20, t: 30, b: 60 }, hovermode: 'closest',
+    var layout = { width: fitWidth(div, Math.max(640, 520 * n), 640), height: 460, margin: { l: 70, r: 20, t: 30, b: 60 }, hovermode: 'closest',
       legend: { title: { text: 'architecture' } } };
     D.pareto.forEach(function (p, k) {
       var xk = k ? 'xaxis' + (k + 1) : 'xaxis', yk = k ? 'yaxis' + (k + 1) : 'yaxis';

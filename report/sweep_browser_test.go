@@ -220,6 +220,16 @@ func TestBrowserSweepReport(t *testing.T) {
 	if c := read(); len(c.Errors) > 0 {
 		t.Errorf("page errors: %v", c.Errors)
 	}
+	// Nothing scrolls sideways in the 1400 px window, nor in a 1024 px one where the side-by-side
+	// panels (520 px each when there is room) must narrow.
+	checkSweepLayout(t, ctx, "1400 px")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 900), chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.saelabSweep && window.saelabSweep.done`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("waiting for the page at 1024 px: %v", err)
+	}
+	checkSweepLayout(t, ctx, "1024 px")
 	if d := os.Getenv("SAELAB_SCREENSHOT_DIR"); d != "" {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err == nil {
@@ -231,5 +241,17 @@ func TestBrowserSweepReport(t *testing.T) {
 	defer mu.Unlock()
 	if len(problems) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// checkSweepLayout reports what layoutJS finds on the sweep report as it is drawn now.
+func checkSweepLayout(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	probs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Errorf("layout at %s:\n%s", what, strings.Join(probs, "\n"))
 	}
 }
