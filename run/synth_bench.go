@@ -30,13 +30,15 @@ type SynthBenchOptions struct {
 	ConfigFile string // YAML overrides of the preset ("" for none; see SynthConfig)
 	Out        string
 	Archs      []string // nil: wide.Archs
-	// Width, TargetL0, Samples, EvalSamples and Seed are SynthTrainOptions' (0: its defaults).
-	Width       int
-	TargetL0    float64
-	Samples     int64
-	EvalSamples int
-	Seed        uint64
-	Observer    Observer
+	// Width, TargetL0, Samples, EvalSamples, Seed and AutotuneTimeScale are
+	// SynthTrainOptions' (0: its defaults).
+	Width             int
+	TargetL0          float64
+	Samples           int64
+	EvalSamples       int
+	Seed              uint64
+	AutotuneTimeScale float64
+	Observer          Observer
 }
 
 // SynthBenchRow is one architecture's line of the benchmark: its result, or why it failed.
@@ -92,7 +94,7 @@ func SynthBench(ctx context.Context, o SynthBenchOptions) ([]SynthBenchRow, erro
 	var rows []SynthBenchRow
 	for _, arch := range archs {
 		r, err := SynthTrain(ctx, SynthTrainOptions{Model: m, ModelDir: SynthModelDir, Out: filepath.Join(o.Out, arch), Arch: arch,
-			Width: o.Width, TargetL0: o.TargetL0, Samples: o.Samples, EvalSamples: o.EvalSamples, Seed: o.Seed, Observer: benchObserver{o.Observer}, modelStats: mp})
+			Width: o.Width, TargetL0: o.TargetL0, Samples: o.Samples, EvalSamples: o.EvalSamples, Seed: o.Seed, AutotuneTimeScale: o.AutotuneTimeScale, Observer: benchObserver{o.Observer}, modelStats: mp})
 		row := SynthBenchRow{Arch: arch, Result: r}
 		if err != nil {
 			if ctx.Err() != nil {

@@ -9,8 +9,8 @@ import (
 )
 
 // Check checks the settings of o that need no model: the architecture, the width, the target
-// L0 and the sample counts. field names a setting (arch, width, target_l0, samples,
-// eval_samples) as the user wrote it: FlagName for a command's flags, or a file's key.
+// L0, the sample counts and the autotuner's time scale. field names a setting (arch, width,
+// target_l0, samples, eval_samples, autotune_time_scale) as the user wrote it: FlagName for a command's flags, or a file's key.
 func (o SynthTrainOptions) Check(field func(name string) string) error {
 	switch {
 	case !slices.Contains(wide.Archs, o.Arch):
@@ -23,6 +23,8 @@ func (o SynthTrainOptions) Check(field func(name string) string) error {
 		return fmt.Errorf("%s %d: must be positive (0: %d)", field("samples"), o.Samples, SynthTrainSamples)
 	case o.EvalSamples < 0:
 		return fmt.Errorf("%s %d: must be positive (0: %d)", field("eval_samples"), o.EvalSamples, SynthEvalSamples)
+	case !(o.AutotuneTimeScale >= 0 && o.AutotuneTimeScale <= wide.MaxAutotuneTimeScale):
+		return fmt.Errorf("%s %g: must be from 0 (automatic) to %g; 1 is the protocol's own controller", field("autotune_time_scale"), o.AutotuneTimeScale, wide.MaxAutotuneTimeScale)
 	}
 	return nil
 }

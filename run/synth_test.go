@@ -178,6 +178,10 @@ func TestSynthTrainEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(tmp, "x")); err == nil {
 		t.Error("a refused run left its directory")
 	}
+	// The autotuner's time scale reaches the training config.
+	if p, err := planSynthTrain(SynthTrainOptions{ModelDir: model, Out: filepath.Join(tmp, "y"), Arch: "standard", AutotuneTimeScale: 7}); err != nil || p.tc.AutotuneTimeScale != 7 {
+		t.Errorf("AutotuneTimeScale 7: plan %v, %v", p, err)
+	}
 }
 
 // A failed architecture keeps its row, with the error instead of numbers, in both tables.

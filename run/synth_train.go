@@ -48,7 +48,11 @@ type SynthTrainOptions struct {
 	Samples     int64 // training samples; 0: SynthTrainSamples
 	EvalSamples int   // 0: SynthEvalSamples
 	Seed        uint64
-	Observer    Observer
+	// AutotuneTimeScale is how many of the protocol's steps one training step stands for in
+	// the L0 autotuner of standard, jumprelu and gated (wide.TrainConfig.AutotuneTimeScale);
+	// 0: automatic, 1: the protocol's own controller.
+	AutotuneTimeScale float64
+	Observer          Observer
 	// modelStats are the model's statistics for the report when already known (a bench
 	// computes them once for every architecture); nil: computed.
 	modelStats *report.SynthModel
@@ -56,20 +60,22 @@ type SynthTrainOptions struct {
 
 // SynthTrainResult is summary.json of a synth train directory.
 type SynthTrainResult struct {
-	Version      string       `json:"version"`
-	Model        string       `json:"model,omitempty"`
-	Arch         string       `json:"arch"`
-	SavedAs      string       `json:"saved_as"` // the SAELens architecture written
-	Width        int          `json:"width"`
-	TargetL0     float64      `json:"target_l0"`
-	Samples      int64        `json:"samples"`
-	Steps        int          `json:"steps"`
-	Batch        int          `json:"batch"`
-	LR           float64      `json:"lr"`
-	Seed         uint64       `json:"seed"`
-	TrainSeconds float64      `json:"train_seconds"`
-	EvalSeconds  float64      `json:"eval_seconds"`
-	Metrics      synth.Result `json:"metrics"`
+	Version  string  `json:"version"`
+	Model    string  `json:"model,omitempty"`
+	Arch     string  `json:"arch"`
+	SavedAs  string  `json:"saved_as"` // the SAELens architecture written
+	Width    int     `json:"width"`
+	TargetL0 float64 `json:"target_l0"`
+	Samples  int64   `json:"samples"`
+	Steps    int     `json:"steps"`
+	Batch    int     `json:"batch"`
+	LR       float64 `json:"lr"`
+	Seed     uint64  `json:"seed"`
+	// AutotuneTimeScale is the time scale asked for (0 or absent: automatic).
+	AutotuneTimeScale float64      `json:"autotune_time_scale,omitempty"`
+	TrainSeconds      float64      `json:"train_seconds"`
+	EvalSeconds       float64      `json:"eval_seconds"`
+	Metrics           synth.Result `json:"metrics"`
 }
 
 // Seconds is the run's wall time: training and evaluation.
@@ -124,6 +130,7 @@ func planSynthTrain(o SynthTrainOptions) (*synthPlan, error) {
 	}
 	p.tc = wide.DefaultTrainConfig()
 	p.tc.Samples, p.tc.Seed, p.tc.TargetL0 = p.o.Samples, o.Seed, p.o.TargetL0
+	p.tc.AutotuneTimeScale = o.AutotuneTimeScale
 	if err := p.tc.Validate(); err != nil {
 		return nil, err
 	}
@@ -180,7 +187,7 @@ func (p *synthPlan) train(ctx context.Context) (*SynthTrainResult, *wide.SAE, er
 		return nil, nil, fmt.Errorf("%s: %w", phase, err)
 	}
 	r := &SynthTrainResult{Version: version.Version, Model: p.o.ModelDir, Arch: p.o.Arch, Width: p.o.Width, TargetL0: p.o.TargetL0,
-		Samples: p.tc.Samples, Steps: steps, Batch: p.tc.Batch, LR: p.tc.LR, Seed: p.tc.Seed, TrainSeconds: time.Since(start).Seconds()}
+		Samples: p.tc.Samples, Steps: steps, Batch: p.tc.Batch, LR: p.tc.LR, Seed: p.tc.Seed, AutotuneTimeScale: p.o.AutotuneTimeScale, TrainSeconds: time.Since(start).Seconds()}
 	obs.Observe(PhaseFinished{Phase: phase, Steps: steps, Seconds: r.TrainSeconds})
 	const evalPhase = "evaluation"
 	obs.Observe(PhaseStarted{Phase: evalPhase, Steps: 1})

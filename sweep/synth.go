@@ -35,13 +35,15 @@ type SynthSection struct {
 	Config map[string]any `yaml:"config,omitempty"`
 	// Model is an existing model directory (from synth generate) used instead of a preset.
 	Model string `yaml:"model,omitempty"`
-	// Arch, Width, TargetL0, Samples and EvalSamples are run.SynthTrainOptions' (0: its
-	// defaults); the cell's seed is the training and evaluation seed.
-	Arch        string  `yaml:"arch"`
-	Width       int     `yaml:"width"`
-	TargetL0    float64 `yaml:"target_l0"`
-	Samples     int64   `yaml:"samples"`
-	EvalSamples int     `yaml:"eval_samples"`
+	// Arch, Width, TargetL0, Samples, EvalSamples and AutotuneTimeScale are
+	// run.SynthTrainOptions' (0: its defaults); the cell's seed is the training and evaluation
+	// seed.
+	Arch              string  `yaml:"arch"`
+	Width             int     `yaml:"width"`
+	TargetL0          float64 `yaml:"target_l0"`
+	Samples           int64   `yaml:"samples"`
+	EvalSamples       int     `yaml:"eval_samples"`
+	AutotuneTimeScale float64 `yaml:"autotune_time_scale,omitempty"`
 }
 
 // synthDefaults is the section before the file's values: BatchTopK on the mini preset, the
@@ -96,7 +98,7 @@ func deepCopy(m map[string]any) map[string]any {
 // options are the cell's training options, with the model and the output still to set.
 func (s *SynthSection) options(seed uint64) run.SynthTrainOptions {
 	return run.SynthTrainOptions{Arch: s.Arch, Width: s.Width, TargetL0: s.TargetL0, Samples: s.Samples,
-		EvalSamples: s.EvalSamples, Seed: seed}
+		EvalSamples: s.EvalSamples, AutotuneTimeScale: s.AutotuneTimeScale, Seed: seed}
 }
 
 // SynthCell is what a synthetic cell trains on: a generated model's config, or a loaded
@@ -222,12 +224,15 @@ type canonicalSynth struct {
 	TargetL0    float64 `yaml:"target_l0"`
 	Samples     int64   `yaml:"samples"`
 	EvalSamples int     `yaml:"eval_samples"`
+	// AutotuneTime is left out when 0, so that the cells of sweeps from before it keep their ids.
+	AutotuneTime float64 `yaml:"autotune_time_scale,omitempty"`
 }
 
 // newSynthCell makes the cell of a resolved synthetic combination and a seed.
 func (f *File) newSynthCell(sc *SynthCell, seed uint64, loaded map[string]*givenModel) (Cell, error) {
 	s := sc.Section
-	canon := canonicalSynth{Seed: seed, Arch: s.Arch, Width: s.Width, TargetL0: s.TargetL0, Samples: s.Samples, EvalSamples: s.EvalSamples}
+	canon := canonicalSynth{Seed: seed, Arch: s.Arch, Width: s.Width, TargetL0: s.TargetL0, Samples: s.Samples, EvalSamples: s.EvalSamples,
+		AutotuneTime: s.AutotuneTimeScale}
 	cell := Cell{Seed: seed, Synth: sc}
 	var F, H int
 	if sc.ModelDir != "" {
@@ -286,7 +291,7 @@ func (f *File) checkSynthKey(sec, field string, ok bool, line int, at string) er
 
 // synthFields are the synth section's keys.
 func synthFields() []string {
-	return []string{"arch", "config", "eval_samples", "model", "preset", "samples", "target_l0", "width"}
+	return []string{"arch", "autotune_time_scale", "config", "eval_samples", "model", "preset", "samples", "target_l0", "width"}
 }
 
 // synthResolver is Cells' resolver of a synthetic sweep: each combination's section is

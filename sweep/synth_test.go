@@ -214,6 +214,25 @@ grid:
 	if same[0].ID != cells[0].ID || same[1].ID != cells[1].ID {
 		t.Errorf("the same cells spelled differently have ids %s %s and %s %s", cells[0].ID, cells[1].ID, same[0].ID, same[1].ID)
 	}
+	// An automatic autotuner time scale (0, the default) keeps the ids of sweeps written before
+	// the setting existed; any other value is another cell.
+	for k, c := range []struct {
+		scale string
+		same  bool
+	}{{"0", true}, {"1", false}} {
+		h, err := Parse([]byte("synth: {width: 64, config: {num_features: 256, hierarchy: {total_root_nodes: 2}}, autotune_time_scale: "+c.scale+"}\n"+
+			"grid:\n  synth.config: [{hidden_dim: 32}]\n"), "z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc, err := h.Cells()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (hc[0].ID == cells[0].ID) != c.same || (k == 1 && hc[0].Synth.Section.options(0).AutotuneTimeScale != 1) {
+			t.Errorf("autotune_time_scale %s: id %s against %s, options %+v", c.scale, hc[0].ID, cells[0].ID, hc[0].Synth.Section.options(0))
+		}
+	}
 	var b bytes.Buffer
 	if err := WriteManifest(&b, f, ManifestOptions{Kind: "slurm", Shards: 2, CPUs: 8, Out: "/shared/x", SweepFile: "/shared/x.yaml", Binary: "/bin/saelab"}); err != nil {
 		t.Fatal(err)
@@ -235,6 +254,7 @@ func TestSynthSweepErrors(t *testing.T) {
 		{"synth: {width: many}\n", `synth.width = "many": must be a whole number`},
 		{"synth: {}\ngrid: {synth.arch: [topk, relu]}\n", `cell synth.arch=relu: synth.arch "relu": must be one of`},
 		{"synth: {}\ngrid: {synth.target_l0: [-1]}\n", "synth.target_l0 -1: must be a positive number"},
+		{"synth: {}\ngrid: {synth.autotune_time_scale: [2, 500]}\n", "cell synth.autotune_time_scale=500: synth.autotune_time_scale 500: must be from 0 (automatic) to 100"},
 		{"synth: {samples: 0}\n", "synth.samples and synth.eval_samples must be positive"},
 		{"synth: {preset: huge}\n", `synth.preset "huge": must be mini or synthsaebench-16k`},
 		{"synth: {config: {hidden_dimm: 3}}\n", "synth.config: "},

@@ -50,7 +50,8 @@ func newSynthCmd() *cobra.Command {
 	bench := synthSub(cmd, &o, "bench --preset mini --out DIR", "Train every architecture at one L0 on a preset and tabulate the metrics", 0, func(c *cobra.Command, _ []string) error {
 		t := o.train
 		_, err := run.SynthBench(c.Context(), run.SynthBenchOptions{Preset: o.preset, ConfigFile: o.config, Out: t.Out, Archs: o.archs, Width: t.Width,
-			TargetL0: t.TargetL0, Samples: t.Samples, EvalSamples: t.EvalSamples, Seed: t.Seed, Observer: synthConsole(c, o.quiet)})
+			TargetL0: t.TargetL0, Samples: t.Samples, EvalSamples: t.EvalSamples, Seed: t.Seed, AutotuneTimeScale: t.AutotuneTimeScale,
+			Observer: synthConsole(c, o.quiet)})
 		return err
 	})
 	bench.Flags().StringSliceVar(&o.archs, "archs", nil, "architectures to run (default all)")
@@ -60,6 +61,7 @@ func newSynthCmd() *cobra.Command {
 		c.Flags().Float64Var(&o.train.TargetL0, "target-l0", 0, "L0 to train for (default: the true L0 over the first --width features)")
 		c.Flags().IntVar(&o.train.Width, "width", 0, "latents (default: a quarter of the model's features)")
 		c.Flags().Uint64Var(&o.train.Seed, "seed", 0, "training and evaluation seed")
+		c.Flags().Float64Var(&o.train.AutotuneTimeScale, "autotune-time-scale", 0, "protocol steps each step stands for in the L0 autotuner of standard, jumprelu and gated (0: automatic; 1: the protocol's controller)")
 	}
 	for _, c := range []*cobra.Command{gen, bench} {
 		c.Flags().StringVar(&o.preset, "preset", "mini", "model preset: mini or synthsaebench-16k")

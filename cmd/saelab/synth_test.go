@@ -38,12 +38,15 @@ func TestSynthCommands(t *testing.T) {
 		t.Errorf("--eval-samples 3000 is not the evaluation's sample count: %v\n%s", err, sum)
 	}
 	bench := filepath.Join(tmp, "bench")
-	code, out = runCLI(t, "synth", "bench", "--config", cfg, "--archs", "topk,standard", "--samples", "51200", "--target-l0", "3", "--eval-samples", "2000", "--out", bench, "-q")
+	code, out = runCLI(t, "synth", "bench", "--config", cfg, "--archs", "topk,standard", "--samples", "51200", "--target-l0", "3", "--eval-samples", "2000", "--autotune-time-scale", "50", "--out", bench, "-q")
 	if code != 0 {
 		t.Fatalf("bench: %s", out)
 	}
 	if sum, err := os.ReadFile(filepath.Join(bench, "topk", "summary.json")); err != nil || !strings.Contains(string(sum), `"samples": 2000`) {
 		t.Errorf("bench --eval-samples 2000: %v\n%s", err, sum)
+	}
+	if sum, err := os.ReadFile(filepath.Join(bench, "standard", "summary.json")); err != nil || !strings.Contains(string(sum), `"autotune_time_scale": 50`) {
+		t.Errorf("bench --autotune-time-scale 50: %v\n%s", err, sum)
 	}
 	if _, err := os.Stat(filepath.Join(bench, "report.html")); err != nil {
 		t.Error(err)
@@ -65,6 +68,7 @@ func TestSynthCommands(t *testing.T) {
 		{[]string{"synth", "bench", "--archs", "topk"}, 2, `required flag(s) "out" not set`},
 		{[]string{"synth", "generate"}, 2, `required flag(s) "out" not set`},
 		{[]string{"synth", "bench", "--eval-samples", "-1", "--out", filepath.Join(tmp, "w")}, 1, "--eval-samples -1"},
+		{[]string{"synth", "train", "--model", model, "--autotune-time-scale", "-1", "--out", filepath.Join(tmp, "v")}, 1, "--autotune-time-scale -1: must be from 0 (automatic) to 100"},
 		{[]string{"synth", "generate", "--preset", "huge", "--out", filepath.Join(tmp, "z")}, 1, `--preset "huge": must be mini or synthsaebench-16k`},
 		{[]string{"synth", "stats", filepath.Join(tmp, "missing")}, 1, "no such file"},
 		{[]string{"synth", "train", "--model", model, "--out", run}, 1, "choose another directory"},
