@@ -30,6 +30,9 @@ type InstBatch struct {
 	p      []float64 // scratch: the units' probabilities
 	gaps   rng.Gaps  // the gap sampler of gapsQ (NewGaps takes a logarithm)
 	gapsQ  float64
+	leap   rng.Leap // rng.NewLeap(leapN) for drawing in lanes (denseSinglesLanes)
+	leapN  uint64
+	draws  []float64 // scratch: the lanes' draws
 }
 
 // gapsFor returns rng.NewGaps(q), made once per probability.
@@ -132,7 +135,7 @@ func (m *Model) GenerateInstance(i, B int, s *rng.Stream, ib *InstBatch) {
 	switch {
 	case qmax == 0:
 	case qmax > denseThreshold && !g.normal && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0:
-		g.denseSingles(us, B, s)
+		g.denseSingles(us, B, s, ib)
 	case qmax > denseThreshold:
 		g.dense(us, B, s)
 	case uniform && !g.normal && m.Cfg.NCorrelatedPairs+m.Cfg.NAnticorrelatedPairs == 0:
@@ -316,10 +319,15 @@ func (g *gen) dense(us []unit, B int, s *rng.Stream) {
 // denseSingles is the reference's literal rule for uncorrelated features with uniform
 // magnitudes, as the reference draws it: for every (sample, feature) a seed and a magnitude,
 // x = mag if seed ≤ p. Drawing the magnitude of an absent feature too keeps the loop free of
-// data-dependent branches; the batch's distribution is the same.
-func (g *gen) denseSingles(us []unit, B int, s *rng.Stream) {
+// data-dependent branches; the batch's distribution is the same. With a SIMD generator
+// (rng.FastLanes) it draws the same numbers eight stretches at a time (denseSinglesLanes).
+func (g *gen) denseSingles(us []unit, B int, s *rng.Stream, ib *InstBatch) {
 	F := len(us)
 	p := g.probs(us)
+	if denseLanes && B >= 8 && B%8 == 0 {
+		g.denseSinglesLanes(p, B, s, ib)
+		return
+	}
 	n0 := len(g.feat)
 	g.feat = slices.Grow(g.feat, B*F)[:n0+B*F]
 	g.val = slices.Grow(g.val, B*F)[:n0+B*F]

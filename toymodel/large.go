@@ -99,7 +99,10 @@ func (m *Model) lossGradLarge(L float64, W, bias, imp []float64, norm float64, i
 		}
 		clear(dhc)
 		vec.MulAddRows(dhc, Hp, pc, Fp, wt, Hp, nb, F, Hp)
-		vec.AddOuterPairs(gWT, Hp, pc, xc, Fp, hc, dhc, Hp, F, nb, Hp)
+		// x is dense when more than about a third of the chunk's features are active (a
+		// feature probability near 0.5): its zero terms are then not worth a branch.
+		active := int(start[s0+nb] - start[s0])
+		vec.AddOuterPairs(gWT, Hp, pc, xc, Fp, hc, dhc, Hp, F, nb, Hp, 10*active > 3*nb*F)
 	}
 	if grad {
 		for f := 0; f < F; f++ {

@@ -70,6 +70,10 @@ package vec
 //	toy model batch           otherwise                                  toymodel.Model.lossGradSmall   toymodel.TestLossGradMatchesReferenceBits
 //	SAE input projection      d_in = 2, uniform sparse singles           vec.ProjectD2                  sae.TestDrawHiddenSoAMatchesDrawHidden
 //	SAE input projection      otherwise                                  toymodel.Model.GenerateProjected  sae.TestDrawHiddenSoAMatchesDrawHidden
+//	rng.Lanes.FillFloat64     SIMD                                       rng.fillLanesSIMD              rng.TestLanesMatchStream
+//	rng.Lanes.FillFloat64     otherwise                                  rng.fillLanesGo                rng.TestLanesMatchStream
+//	toy model dense batch     SIMD, batch size a multiple of 8 (≥ 8)     toymodel.gen.denseSinglesLanes  toymodel.TestDenseLanesSameBatch
+//	toy model dense batch     otherwise                                  toymodel.gen.denseSingles      toymodel.TestDenseLanesSameBatch, toymodel.TestGenerateBatchReference
 //
 // The toy model's "lanes shape" is n_features ≤ 32, d_hidden ≤ 8, n_features·d_hidden ≤ 128
 // (toymodel.useLanes); its "large shape" is n_features ≥ 16 and d_hidden ≥ 8. Its lane rows

@@ -45,7 +45,7 @@ func mulAddRows(c []float64, ldc int, x []float64, ldx int, w []float64, ldw int
 	mulAddRowsGo(c, ldc, x, ldx, w, ldw, m, k, n)
 }
 
-func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int) {
+func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int, _ bool) {
 	addOuterPairsGo(c, ldc, a1, a2, lda, b1, b2, ldb, 0, m, k, n)
 }
 

@@ -117,9 +117,9 @@ func mulAddRows(c []float64, ldc int, x []float64, ldx int, w []float64, ldw int
 	mulAddRowsGo(c, ldc, x, ldx, w, ldw, m, k, n)
 }
 
-func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int) {
+func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int, dense2 bool) {
 	if SIMD && n >= 8 && m >= 2 {
-		addOuterPairsSIMD(c, ldc, a1, a2, lda, b1, b2, ldb, m, k, n)
+		addOuterPairsSIMD(c, ldc, a1, a2, lda, b1, b2, ldb, m, k, n, dense2)
 		return
 	}
 	addOuterPairsGo(c, ldc, a1, a2, lda, b1, b2, ldb, 0, m, k, n)

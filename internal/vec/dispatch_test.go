@@ -15,7 +15,7 @@ import (
 // The dispatch tables (dispatch.go here, and the per-package ones it summarises) name only
 // functions and tests that exist, so that a renamed kernel or test cannot leave them stale.
 func TestDispatchTablesNameRealCode(t *testing.T) {
-	dirs := map[string]string{"vec": ".", "sae": "../../sae", "toymodel": "../../toymodel", "phase": "../../phase"}
+	dirs := map[string]string{"vec": ".", "sae": "../../sae", "toymodel": "../../toymodel", "phase": "../../phase", "rng": "../../rng"}
 	decls := map[string]map[string]bool{}
 	for pkg, dir := range dirs {
 		decls[pkg] = declared(t, dir)

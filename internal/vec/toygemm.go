@@ -47,8 +47,11 @@ func mulAddRowsGo(c []float64, ldc int, x []float64, ldx int, w []float64, ldw i
 // for every i < m, j < n, each product rounded before its sum. That is the per-sample order of
 // a gradient with two terms per sample, e.g. the toy model's ∂Wᵀ[f] += δ_f·h, then += x_f·(W·δ).
 // A term whose a is zero may be left out, as the plain twin does (the same bits wherever c is
-// not −0 and b is finite). It panics if a slice is shorter than its shape.
-func AddOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int) {
+// not −0 and b is finite). dense2 says that a2 is mostly nonzero (the toy model's x at a
+// feature probability near 0.5): the SIMD twin then adds a2's terms without testing them for
+// zero, a test it would mispredict; the bits are the same. It panics if a slice is shorter
+// than its shape.
+func AddOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []float64, ldb int, m, k, n int, dense2 bool) {
 	if m <= 0 || k <= 0 || n <= 0 {
 		return
 	}
@@ -58,7 +61,7 @@ func AddOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []flo
 	_ = c[(m-1)*ldc+n-1]
 	_, _ = a1[(k-1)*lda+m-1], a2[(k-1)*lda+m-1]
 	_, _ = b1[(k-1)*ldb+n-1], b2[(k-1)*ldb+n-1]
-	addOuterPairs(c, ldc, a1, a2, lda, b1, b2, ldb, m, k, n)
+	addOuterPairs(c, ldc, a1, a2, lda, b1, b2, ldb, m, k, n, dense2)
 }
 
 // addOuterPairsGo is AddOuterPairs's plain twin for rows [i0, m): sample by sample, each row's

@@ -37,7 +37,7 @@ func BenchmarkAddOuterPairs(b *testing.B) {
 			a1, a2 := toyRand(r, s.k*lda, 0.5), toyRand(r, s.k*lda, 1-s.p)
 			b1, b2 := toyRand(r, s.k*s.n, 0), toyRand(r, s.k*s.n, 0)
 			for b.Loop() {
-				AddOuterPairs(c, s.n, a1, a2, lda, b1, b2, s.n, s.m, s.k, s.n)
+				AddOuterPairs(c, s.n, a1, a2, lda, b1, b2, s.n, s.m, s.k, s.n, s.p > 0.3)
 			}
 			b.ReportMetric(float64(2*s.m*s.k*s.n)*(1+s.p)*float64(b.N)/b.Elapsed().Seconds()/1e9, "useful-GFLOP/s")
 		})

@@ -88,10 +88,12 @@ func TestAddOuterPairsEqualsPlainLoop(t *testing.T) {
 								}
 							}
 						}
-						got := append([]float64(nil), c...)
-						AddOuterPairs(got, ldc, a1, a2, lda, b1, b2, ldb, m, k, n)
-						if err := sameBits(got, want); err != nil {
-							t.Fatalf("SIMD %v, m %d k %d n %d: %v", SIMD, m, k, n, err)
+						for _, dense2 := range []bool{false, true} {
+							got := append([]float64(nil), c...)
+							AddOuterPairs(got, ldc, a1, a2, lda, b1, b2, ldb, m, k, n, dense2)
+							if err := sameBits(got, want); err != nil {
+								t.Fatalf("SIMD %v, dense2 %v, m %d k %d n %d: %v", SIMD, dense2, m, k, n, err)
+							}
 						}
 					}
 				}
@@ -114,9 +116,9 @@ func TestToyGemmShapeErrors(t *testing.T) {
 	buf := make([]float64, 64)
 	mustPanic("MulAddRows ldc", func() { MulAddRows(buf, 3, buf, 4, buf, 4, 2, 2, 4) })
 	mustPanic("MulAddRows short", func() { MulAddRows(buf[:10], 4, buf, 4, buf, 4, 4, 4, 4) })
-	mustPanic("AddOuterPairs lda", func() { AddOuterPairs(buf, 4, buf, buf, 1, buf, buf, 4, 2, 2, 4) })
+	mustPanic("AddOuterPairs lda", func() { AddOuterPairs(buf, 4, buf, buf, 1, buf, buf, 4, 2, 2, 4, false) })
 	MulAddRows(nil, 0, nil, 0, nil, 0, 0, 3, 3) // empty shapes leave everything alone
-	AddOuterPairs(nil, 0, nil, nil, 0, nil, nil, 0, 3, 0, 3)
+	AddOuterPairs(nil, 0, nil, nil, 0, nil, nil, 0, 3, 0, 3, false)
 }
 
 // TestToyDeltaEqualsPlainLoop compares both twins with the reference's masked δ, written with
