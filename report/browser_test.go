@@ -73,15 +73,23 @@ func startBrowser(t *testing.T, width, height int) (bctx context.Context, cancel
 		}
 		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
 	}
-	// The first Run starts the browser, which lives as long as this context.
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), browserOpts(chrome, filepath.Join(t.TempDir(), "chrome-profile"), width, height)...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	if err := chromedp.Do(bctx); err != nil { // start the browser and open the tab
+	// The first Run starts the browser, which lives as long as this context. On a loaded
+	// machine chromium sometimes exits before it listens; a fresh start then works.
+	for attempt := 1; ; attempt++ {
+		actx, acancel := chromedp.NewExecAllocator(context.Background(), browserOpts(chrome, filepath.Join(t.TempDir(), "chrome-profile"), width, height)...)
+		bctx, bcancel := chromedp.NewContext(actx)
+		err := chromedp.Do(bctx) // start the browser and open the tab
+		if err == nil {
+			return bctx, func() { bcancel(); acancel() }
+		}
 		bcancel()
 		acancel()
-		t.Fatalf("starting %s: %v", chrome, err)
+		if attempt == 3 {
+			t.Fatalf("starting %s (3 attempts): %v", chrome, err)
+		}
+		t.Logf("starting %s (attempt %d): %v; trying again", chrome, attempt, err)
+		time.Sleep(2 * time.Second)
 	}
-	return bctx, func() { bcancel(); acancel() }
 }
 
 // layoutJS lists what does not fit: horizontal scrolling of the page or of a plot's box, and

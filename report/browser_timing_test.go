@@ -30,10 +30,6 @@ func TestBrowserRenderTime(t *testing.T) {
 	if page == "" {
 		t.Skip("set SAELAB_REPORT_TIMING=path/to/report.html to measure its render time")
 	}
-	chrome := findChromium()
-	if chrome == "" {
-		t.Skip("chromium not found")
-	}
 	abs, err := filepath.Abs(page)
 	if err != nil {
 		t.Fatal(err)
@@ -54,18 +50,8 @@ func TestBrowserRenderTime(t *testing.T) {
 			t.Fatalf("SAELAB_REPORT_TIMING_WIDTH=%q", s)
 		}
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome-profile")), chromedp.WindowSize(width, height),
-	)
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", chrome, err)
-	}
+	bctx, stop := startBrowser(t, width, height)
+	defer stop()
 	var drawn, total []time.Duration
 	var first []int
 	minMs := map[string]int{}

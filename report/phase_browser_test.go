@@ -109,24 +109,8 @@ func synthGeometry(I, F, H int) Geometry {
 // context and a function listing the console errors, exceptions and network requests seen.
 func browserPage(t *testing.T, page string) (context.Context, func() []string) {
 	t.Helper()
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("SAELAB_REQUIRE_BROWSER") != "" {
-			t.Fatal("chromium not found, but SAELAB_REQUIRE_BROWSER is set (apt-get install -y chromium)")
-		}
-		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chrome-profile")), chromedp.WindowSize(1500, 1000))
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", chrome, err)
-	}
+	bctx, stop := startBrowser(t, 1500, 1000)
+	t.Cleanup(stop)
 	ctx, cancel := context.WithTimeout(bctx, 120*time.Second)
 	t.Cleanup(cancel)
 	var mu sync.Mutex

@@ -72,26 +72,11 @@ func TestParetoFront(t *testing.T) {
 // line chart, the heatmap and the Pareto chart render, and changing the metric, the x axis or
 // the chart kind redraws the chart.
 func TestBrowserSweepReport(t *testing.T) {
-	chrome := findChromium()
-	if chrome == "" {
-		if os.Getenv("SAELAB_REQUIRE_BROWSER") != "" {
-			t.Fatal("chromium not found, but SAELAB_REQUIRE_BROWSER is set")
-		}
-		t.Skip("chromium not found (set SAELAB_REQUIRE_BROWSER=1 to make this a failure)")
-	}
-	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
+	bctx, stop := startBrowser(t, 1400, 1000)
+	defer stop()
+	page := filepath.Join(t.TempDir(), "report.html")
 	if err := WriteSweep(page, synthSweep()); err != nil {
 		t.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(1400, 1000))
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", chrome, err)
 	}
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
