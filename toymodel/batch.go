@@ -33,6 +33,7 @@ type InstBatch struct {
 	leap   rng.Leap // rng.NewLeap(leapN) for drawing in lanes (denseSinglesLanes)
 	leapN  uint64
 	draws  []float64 // scratch: the lanes' draws
+	pPad   []float64 // scratch: the probabilities padded to whole vectors
 }
 
 // gapsFor returns rng.NewGaps(q), made once per probability.

@@ -4,16 +4,17 @@ import (
 	"reflect"
 	"testing"
 
+	"saelab/internal/vec"
 	"saelab/rng"
 )
 
 // TestDenseLanesSameBatch checks that drawing a dense batch in lanes (denseSinglesLanes, with
-// the SIMD generator and with its plain twin) gives the sequential loop's batch and leaves the
+// the SIMD generator and selection and with their plain twins) gives the sequential loop's batch and leaves the
 // stream where it leaves it, over consecutive batches and shapes with few or every feature
 // present.
 func TestDenseLanesSameBatch(t *testing.T) {
-	fast := rng.FastLanes
-	defer func(l, s bool) { denseLanes, rng.FastLanes = l, s }(denseLanes, rng.FastLanes)
+	fast := rng.FastLanes && vec.SIMD
+	defer func(l, s, v bool) { denseLanes, rng.FastLanes, vec.SIMD = l, s, v }(denseLanes, rng.FastLanes, vec.SIMD)
 	for _, c := range []struct {
 		B, F int
 		p    []float64
@@ -36,7 +37,7 @@ func TestDenseLanesSameBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		draw := func(lanes, simd bool) ([]InstBatch, rng.State) {
-			denseLanes, rng.FastLanes = lanes, simd
+			denseLanes, rng.FastLanes, vec.SIMD = lanes, simd, simd
 			s := rng.New(5, uint64(c.B))
 			var ib InstBatch
 			var out []InstBatch

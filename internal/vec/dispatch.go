@@ -72,6 +72,8 @@ package vec
 //	SAE input projection      otherwise                                  toymodel.Model.GenerateProjected  sae.TestDrawHiddenSoAMatchesDrawHidden
 //	rng.Lanes.FillFloat64     SIMD                                       rng.fillLanesSIMD              rng.TestLanesMatchStream
 //	rng.Lanes.FillFloat64     otherwise                                  rng.fillLanesGo                rng.TestLanesMatchStream
+//	vec.SelectLanes           SIMD                                       vec.selectLanesSIMD            vec.TestSelectLanesTwins, toymodel.TestDenseLanesSameBatch
+//	vec.SelectLanes           otherwise                                  vec.selectLanesGo              vec.TestSelectLanesTwins, toymodel.TestDenseLanesSameBatch
 //	toy model dense batch     SIMD, batch size a multiple of 8 (≥ 8)     toymodel.gen.denseSinglesLanes  toymodel.TestDenseLanesSameBatch
 //	toy model dense batch     otherwise                                  toymodel.gen.denseSingles      toymodel.TestDenseLanesSameBatch, toymodel.TestGenerateBatchReference
 //

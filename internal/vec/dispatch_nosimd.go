@@ -52,3 +52,7 @@ func addOuterPairs(c []float64, ldc int, a1, a2 []float64, lda int, b1, b2 []flo
 func toyDelta(delta, pre, x, imp, gB []float64, norm float64) {
 	toyDeltaGo(delta, pre, x, imp, gB, norm)
 }
+
+func selectLanes(draws, p []float64, F int, feat []int32, val []float64, n *[8]int) {
+	selectLanesGo(draws, p, F, feat, val, n)
+}

@@ -132,3 +132,11 @@ func toyDelta(delta, pre, x, imp, gB []float64, norm float64) {
 	}
 	toyDeltaGo(delta, pre, x, imp, gB, norm)
 }
+
+func selectLanes(draws, p []float64, F int, feat []int32, val []float64, n *[8]int) {
+	if SIMD {
+		selectLanesSIMD(draws, p, F, feat, val, n)
+		return
+	}
+	selectLanesGo(draws, p, F, feat, val, n)
+}

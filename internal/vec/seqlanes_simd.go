@@ -16,17 +16,18 @@ var (
 	tpK  = [4][8]uint64{{0, 1, 8, 8, 8, 8, 8, 8}, {2, 3, 8, 8, 8, 8, 8, 8}, {4, 5, 8, 8, 8, 8, 8, 8}, {6, 7, 8, 8, 8, 8, 8, 8}}
 )
 
-// transpose8 returns the block p [8 slots][8 lanes] as one vector per lane (sample), in three
-// rounds: pairs of rows within 128-bit groups, pairs of pairs across them, then 256-bit halves.
-func transpose8(p unsafe.Pointer) (t0, t1, t2, t3, t4, t5, t6, t7 f8) {
+// transpose8 returns the block p [8 slots][8 lanes] (slot j at element j·stride of p) as one
+// vector per lane, in three rounds: pairs of rows within 128-bit groups, pairs of pairs across
+// them, then 256-bit halves.
+func transpose8(p unsafe.Pointer, stride int) (t0, t1, t2, t3, t4, t5, t6, t7 f8) {
 	b0, b1 := archsimd.LoadUint64x8(&tpB0), archsimd.LoadUint64x8(&tpB1)
-	v0, v1 := ld(p, 0), ld(p, 8)
+	v0, v1 := ld(p, 0), ld(p, stride)
 	r0, r1 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
-	v0, v1 = ld(p, 16), ld(p, 24)
+	v0, v1 = ld(p, 2*stride), ld(p, 3*stride)
 	r2, r3 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
-	v0, v1 = ld(p, 32), ld(p, 40)
+	v0, v1 = ld(p, 4*stride), ld(p, 5*stride)
 	r4, r5 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
-	v0, v1 = ld(p, 48), ld(p, 56)
+	v0, v1 = ld(p, 6*stride), ld(p, 7*stride)
 	r6, r7 := v0.SelectFromPairGrouped(0, 2, v1), v0.SelectFromPairGrouped(1, 3, v1)
 	s0, s2 := r0.ConcatPermute(r2, b0), r0.ConcatPermute(r2, b1)
 	s1, s3 := r1.ConcatPermute(r3, b0), r1.ConcatPermute(r3, b1)
@@ -39,7 +40,7 @@ func transpose8(p unsafe.Pointer) (t0, t1, t2, t3, t4, t5, t6, t7 f8) {
 // seqAdd adds group g's terms of the block to its accumulators, sample 0, 1, …, 7 in turn.
 func seqAdd(q *seqLanes, g int) {
 	pacc := unsafe.Pointer(&q.acc[g*8])
-	t0, t1, t2, t3, t4, t5, t6, t7 := transpose8(unsafe.Pointer(&q.c1[g*64]))
+	t0, t1, t2, t3, t4, t5, t6, t7 := transpose8(unsafe.Pointer(&q.c1[g*64]), 8)
 	st(ld(pacc, 0).Add(t0).Add(t1).Add(t2).Add(t3).Add(t4).Add(t5).Add(t6).Add(t7), pacc, 0)
 }
 
@@ -47,7 +48,7 @@ func seqAdd(q *seqLanes, g int) {
 // first terms (the other slots' second terms are −0).
 func seqAdd2(q *seqLanes, g int) {
 	pacc := unsafe.Pointer(&q.acc[g*8])
-	t0, t1, t2, t3, t4, t5, t6, t7 := transpose8(unsafe.Pointer(&q.c1[g*64]))
+	t0, t1, t2, t3, t4, t5, t6, t7 := transpose8(unsafe.Pointer(&q.c1[g*64]), 8)
 	p2 := unsafe.Pointer(&q.c2[g*16])
 	x, y := ld(p2, 0), ld(p2, 8)
 	// Samples 0, 2, 4, 6's pairs (x_k, y_k) in ev's 128-bit groups, 1, 3, 5, 7's in od's; each

@@ -104,19 +104,10 @@ func TestAddOuterPairsEqualsPlainLoop(t *testing.T) {
 
 // TestToyGemmShapeErrors: strides below the shape are a programming error.
 func TestToyGemmShapeErrors(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	buf := make([]float64, 64)
-	mustPanic("MulAddRows ldc", func() { MulAddRows(buf, 3, buf, 4, buf, 4, 2, 2, 4) })
-	mustPanic("MulAddRows short", func() { MulAddRows(buf[:10], 4, buf, 4, buf, 4, 4, 4, 4) })
-	mustPanic("AddOuterPairs lda", func() { AddOuterPairs(buf, 4, buf, buf, 1, buf, buf, 4, 2, 2, 4, false) })
+	mustPanic(t, "MulAddRows ldc", func() { MulAddRows(buf, 3, buf, 4, buf, 4, 2, 2, 4) })
+	mustPanic(t, "MulAddRows short", func() { MulAddRows(buf[:10], 4, buf, 4, buf, 4, 4, 4, 4) })
+	mustPanic(t, "AddOuterPairs lda", func() { AddOuterPairs(buf, 4, buf, buf, 1, buf, buf, 4, 2, 2, 4, false) })
 	MulAddRows(nil, 0, nil, 0, nil, 0, 0, 3, 3) // empty shapes leave everything alone
 	AddOuterPairs(nil, 0, nil, nil, 0, nil, nil, 0, 3, 0, 3, false)
 }
@@ -159,4 +150,16 @@ func TestToyDeltaEqualsPlainLoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustPanic reports an error unless f panics: a shape a kernel cannot take is a programming
+// error.
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
 }
