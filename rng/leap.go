@@ -18,6 +18,9 @@ type Leap struct{ a poly }
 // poly is a polynomial over GF(2) of degree < 256: bit i of word i/64 is the coefficient of xⁱ.
 type poly [4]uint64
 
+// bit reports whether a's coefficient of xⁱ is 1.
+func (a *poly) bit(i int) bool { return a[i/64]>>(uint(i)%64)&1 == 1 }
+
 // NewLeap returns the Leap of n draws.
 func NewLeap(n uint64) Leap {
 	p := charPoly()
@@ -35,7 +38,7 @@ func NewLeap(n uint64) Leap {
 func (x Stream) Leap(l Leap) Stream {
 	var acc Stream
 	for i := 0; i < 256; i++ {
-		if l.a[i/64]>>(uint(i)%64)&1 == 1 {
+		if l.a.bit(i) {
 			acc.s0 ^= x.s0
 			acc.s1 ^= x.s1
 			acc.s2 ^= x.s2
@@ -132,7 +135,7 @@ func (p modulus) mulMod(a, b poly) poly {
 	var r poly
 	for i := 255; i >= 0; i-- {
 		r = p.timesX(r)
-		if b[i/64]>>(uint(i)%64)&1 == 1 {
+		if b.bit(i) {
 			for k := range r {
 				r[k] ^= a[k]
 			}

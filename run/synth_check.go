@@ -10,7 +10,8 @@ import (
 
 // Check checks the settings of o that need no model: the architecture, the width, the target
 // L0, the sample counts and the autotuner's time scale. field names a setting (arch, width,
-// target_l0, samples, eval_samples, autotune_time_scale) as the user wrote it: FlagName for a command's flags, or a file's key.
+// target_l0, samples, eval_samples, autotune_time_scale) as the user wrote it: FlagName for a
+// command's flags, or a file's key.
 func (o SynthTrainOptions) Check(field func(name string) string) error {
 	switch {
 	case !slices.Contains(wide.Archs, o.Arch):

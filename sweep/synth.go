@@ -224,15 +224,16 @@ type canonicalSynth struct {
 	TargetL0    float64 `yaml:"target_l0"`
 	Samples     int64   `yaml:"samples"`
 	EvalSamples int     `yaml:"eval_samples"`
-	// AutotuneTime is left out when 0, so that the cells of sweeps from before it keep their ids.
-	AutotuneTime float64 `yaml:"autotune_time_scale,omitempty"`
+	// AutotuneTimeScale is left out when 0, so that the cells of sweeps from before it keep
+	// their ids.
+	AutotuneTimeScale float64 `yaml:"autotune_time_scale,omitempty"`
 }
 
 // newSynthCell makes the cell of a resolved synthetic combination and a seed.
 func (f *File) newSynthCell(sc *SynthCell, seed uint64, loaded map[string]*givenModel) (Cell, error) {
 	s := sc.Section
 	canon := canonicalSynth{Seed: seed, Arch: s.Arch, Width: s.Width, TargetL0: s.TargetL0, Samples: s.Samples, EvalSamples: s.EvalSamples,
-		AutotuneTime: s.AutotuneTimeScale}
+		AutotuneTimeScale: s.AutotuneTimeScale}
 	cell := Cell{Seed: seed, Synth: sc}
 	var F, H int
 	if sc.ModelDir != "" {
